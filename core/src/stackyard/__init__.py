@@ -1,0 +1,29 @@
+"""Stackyard: describe where ML pipelines run as stacks of pluggable components.
+
+Only the names below are exported; they are imported on first use so that
+``import stackyard`` stays cheap for plugin modules and the CLI.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = ["Repository", "hookimpl", "__version__"]
+
+if TYPE_CHECKING:
+    from stackyard.hookspecs import hookimpl
+    from stackyard.repository import Repository
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Repository":
+        from stackyard.repository import Repository
+
+        return Repository
+    if name == "hookimpl":
+        from stackyard.hookspecs import hookimpl
+
+        return hookimpl
+    raise AttributeError(f"module 'stackyard' has no attribute {name!r}")

@@ -1,0 +1,51 @@
+"""The ``default`` stack every new profile starts with."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from stackyard.enums import StackComponentType
+from stackyard.exceptions import FlavorNotFoundError, PluginMissingError
+from stackyard.records import ComponentRecord, StackRecord
+
+logger = logging.getLogger("stackyard")
+
+DEFAULT_FLAVORS = {
+    StackComponentType.ORCHESTRATOR: "local",
+    StackComponentType.METADATA_STORE: "sqlite",
+    StackComponentType.ARTIFACT_STORE: "local",
+}
+DEFAULT_PACKAGE = "stackyard-local"
+
+
+def create_default_stack(store, local_stores_path: Path) -> None:  # store: LocalStore
+    """Register the ``default`` components and the ``default`` stack in ``store``."""
+    from stackyard.plugins import get_registry
+
+    logger.info("Initializing store...")
+    registry = get_registry()
+    records = []
+    for component_type, flavor_name in DEFAULT_FLAVORS.items():
+        try:
+            flavor = registry.get(component_type, flavor_name)
+        except FlavorNotFoundError:
+            raise PluginMissingError(
+                f"The default stack needs the {component_type.display_name} flavor "
+                f"'{flavor_name}' from the package '{DEFAULT_PACKAGE}', which is not "
+                f"installed (or failed to load): pip install {DEFAULT_PACKAGE}"
+            ) from None
+        component = flavor.implementation.create_default("default", str(local_stores_path))
+        records.append(
+            ComponentRecord(component_type, flavor_name, "default", str(component.uuid), component.config, flavor.package)
+        )
+    with store.lock():
+        for record in records:
+            if not store.has_component(record.type, record.name):
+                store.create_component(record)
+                logger.info(
+                    "Registered stack component with type '%s' and name '%s'.", record.type.value, record.name
+                )
+        if not store.has_stack("default"):
+            store.create_stack(StackRecord("default", {r.type: r.name for r in records}))
+            logger.info("Registered stack with name 'default'.")

@@ -1,0 +1,112 @@
+"""Errors a caller can catch; each message names the thing and the fix."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class StackyardError(Exception):
+    """Base class of every error Stackyard raises on purpose."""
+
+
+class _NotFound(StackyardError, KeyError):
+    """A named thing does not exist (also a ``KeyError``)."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class _Exists(StackyardError):
+    """A name is already taken."""
+
+
+class InvalidNameError(StackyardError, ValueError):
+    """A name cannot be used (names become file names)."""
+
+
+class ConfigFileError(StackyardError):
+    """A configuration file cannot be read; the message names the file."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"Cannot read configuration file {path}: {reason}")
+
+
+class StackNotFoundError(_NotFound):
+    """No stack with that name in the active profile."""
+
+
+class StackExistsError(_Exists):
+    """A stack with that name already exists."""
+
+
+class StackComponentNotFoundError(_NotFound):
+    """No stack component of that type and name in the active profile."""
+
+
+class StackComponentExistsError(_Exists):
+    """A stack component of that type and name already exists."""
+
+
+class ProfileNotFoundError(_NotFound):
+    """No profile with that name."""
+
+
+class ProfileExistsError(_Exists):
+    """A profile with that name already exists."""
+
+
+class FlavorNotFoundError(_NotFound):
+    """No installed or custom flavor of that type and name."""
+
+
+class FlavorExistsError(_Exists):
+    """A flavor of that type and name is already provided."""
+
+
+class InvalidFlavorError(StackyardError, TypeError):
+    """A class cannot serve as a flavor (wrong base, missing FLAVOR, ...)."""
+
+
+class RepositoryExistsError(_Exists):
+    """A repository is already initialized at or above that path."""
+
+
+class RepositoryNotFoundError(StackyardError):
+    """No repository where one was required."""
+
+
+class InUseError(StackyardError):
+    """A stack, component or profile is active or used and cannot be changed that way."""
+
+
+class StackValidationError(StackyardError):
+    """A stack is missing required components or breaks a component's rule."""
+
+    def __init__(self, stack_name: str, problems: Sequence[str]) -> None:
+        self.stack_name = stack_name
+        self.problems = list(problems)
+        super().__init__(f"Stack '{stack_name}' is not valid: " + "; ".join(self.problems))
+
+
+class ComponentConfigError(StackyardError, ValueError):
+    """Parameters for a flavor are unknown, missing or of the wrong type (all reported at once)."""
+
+    def __init__(
+        self,
+        flavor: str,
+        problems: Sequence[str],
+        valid_parameters: Sequence[str] = (),
+    ) -> None:
+        self.flavor = flavor
+        self.problems = list(problems)
+        self.valid_parameters = list(valid_parameters)
+        message = f"Invalid configuration for flavor '{flavor}': " + "; ".join(self.problems)
+        if self.valid_parameters:
+            message += ". Valid parameters: " + ", ".join(self.valid_parameters)
+        super().__init__(message)
+
+
+class PluginMissingError(StackyardError):
+    """A flavor Stackyard needs comes from a package that is not installed."""

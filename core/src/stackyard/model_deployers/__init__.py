@@ -1,0 +1,5 @@
+"""Model deployers: serve models online."""
+
+from stackyard.model_deployers.base_model_deployer import BaseModelDeployer
+
+__all__ = ["BaseModelDeployer"]

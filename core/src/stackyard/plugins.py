@@ -1,0 +1,238 @@
+"""Discovering plugins through entry points and collecting the flavors they provide.
+
+Each entry point of the ``stackyard.plugins`` group is loaded on its own, and
+each of its hooks is called on its own: an import error, a raising hook or a
+hook returning something that is not a flavor class is recorded on that
+plugin and never stops the others or the caller.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from typing import Any
+
+from stackyard.enums import StackComponentType
+from stackyard.exceptions import FlavorNotFoundError
+from stackyard.flavors import Flavor, check_flavor_class, source_of
+
+DISABLE_ENV = "STACKYARD_DISABLE_PLUGINS"
+"""Comma-separated entry point (or distribution) names of plugins to skip."""
+
+
+class PluginInfo:
+    """What is known about one entry point: where it comes from and how loading went."""
+
+    __slots__ = ("name", "value", "package", "version", "status", "errors", "hooks", "flavors")
+
+    def __init__(self, name: str, value: str, package: str, version: str) -> None:
+        self.name = name
+        self.value = value
+        self.package = package
+        self.version = version
+        self.status = "loaded"  # or "failed" / "disabled"
+        self.errors: list[str] = []
+        self.hooks: list[str] = []
+        self.flavors: list[tuple[StackComponentType, str]] = []
+
+    @property
+    def error(self) -> str | None:
+        """All problems of this plugin, joined, or ``None``."""
+        return "; ".join(self.errors) or None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data form, for ``plugin list --output json``."""
+        return {
+            "name": self.name,
+            "value": self.value,
+            "package": self.package,
+            "version": self.version,
+            "status": self.status,
+            "error": self.error,
+            "hooks": list(self.hooks),
+            "flavors": [f"{t.value}/{n}" for t, n in self.flavors],
+        }
+
+    def __repr__(self) -> str:
+        return f"PluginInfo({self.name!r} from {self.package} {self.version}: {self.status})"
+
+
+class FlavorConflict:
+    """Two or more packages provide a flavor of the same type and name; the first one wins."""
+
+    __slots__ = ("type", "name", "packages")
+
+    def __init__(self, type: StackComponentType, name: str, packages: list[str]) -> None:
+        self.type = type
+        self.name = name
+        self.packages = packages
+
+    def __str__(self) -> str:
+        return (
+            f"{self.type.display_name} flavor '{self.name}' is provided by "
+            + " and by ".join(self.packages)
+            + f"; using the one from {self.packages[0]}."
+        )
+
+
+class PluginRegistry:
+    """The installed plugins and the flavors they provide, by type and name."""
+
+    def __init__(self) -> None:
+        self.plugins: list[PluginInfo] = []
+        self.conflicts: list[FlavorConflict] = []
+        self._flavors: dict[StackComponentType, dict[str, Flavor]] = {t: {} for t in StackComponentType}
+
+    def flavors(self, component_type: StackComponentType) -> list[Flavor]:
+        """Installed flavors of a type, sorted by name."""
+        return sorted(self._flavors[component_type].values(), key=lambda f: f.name)
+
+    def find(self, component_type: StackComponentType, name: str) -> Flavor | None:
+        """The installed flavor of that type and name, or ``None``."""
+        return self._flavors[component_type].get(name)
+
+    def get(self, component_type: StackComponentType, name: str) -> Flavor:
+        """The installed flavor of that type and name, or :class:`FlavorNotFoundError`."""
+        flavor = self.find(component_type, name)
+        if flavor is None:
+            raise FlavorNotFoundError(missing_flavor_message(component_type, name, self.flavors(component_type)))
+        return flavor
+
+    def add_flavor(self, flavor: Flavor) -> None:
+        """Add a flavor, recording a conflict if the name is taken."""
+        existing = self._flavors[flavor.type].get(flavor.name)
+        if existing is None:
+            self._flavors[flavor.type][flavor.name] = flavor
+            return
+        for conflict in self.conflicts:
+            if conflict.type is flavor.type and conflict.name == flavor.name:
+                conflict.packages.append(flavor.package_label)
+                return
+        self.conflicts.append(FlavorConflict(flavor.type, flavor.name, [existing.package_label, flavor.package_label]))
+
+
+def missing_flavor_message(
+    component_type: StackComponentType, name: str, available: Iterable[Flavor]
+) -> str:
+    """One line saying a flavor is unknown, which package provides it if known, what exists."""
+    from stackyard.known_flavors import package_for
+
+    message = f"No {component_type.display_name} flavor named '{name}'."
+    package = package_for(component_type, name)
+    if package:
+        message += f" It is provided by the package '{package}': pip install {package}."
+    names = sorted(f.name for f in available)
+    if names:
+        message += " Available: " + ", ".join(names) + "."
+    return message
+
+
+def _disabled_names() -> set[str]:
+    raw = os.environ.get(DISABLE_ENV, "")
+    return {part.strip() for part in raw.split(",") if part.strip()}
+
+
+def _entry_points() -> list[Any]:
+    from importlib.metadata import entry_points
+
+    found = entry_points(group="stackyard.plugins")
+    unique: dict[tuple[str, str], Any] = {}
+    for ep in found:  # the same distribution may be visible twice on sys.path
+        dist = getattr(ep, "dist", None)
+        unique.setdefault((ep.name, dist.name if dist else ""), ep)
+    return sorted(unique.values(), key=lambda ep: (ep.name != "local", ep.name))
+
+
+def discover() -> PluginRegistry:
+    """Load every plugin entry point and collect its flavors, isolating failures."""
+    import pluggy
+
+    from stackyard import hookspecs
+
+    registry = PluginRegistry()
+    manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+    manager.add_hookspecs(hookspecs)
+    disabled = _disabled_names()
+    for ep in _entry_points():
+        dist = getattr(ep, "dist", None)
+        info = PluginInfo(
+            ep.name,
+            ep.value,
+            dist.metadata["Name"] if dist else "unknown",
+            dist.version if dist else "unknown",
+        )
+        registry.plugins.append(info)
+        if ep.name in disabled or info.package in disabled:
+            info.status = "disabled"
+            continue
+        try:
+            plugin = ep.load()
+            manager.register(plugin, name=f"{info.package}:{ep.name}")
+        except BaseException as exc:  # noqa: BLE001 - a plugin must never take the caller down
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            info.status = "failed"
+            info.errors.append(f"cannot load {ep.value}: {type(exc).__name__}: {exc}")
+            continue
+        _collect(manager, plugin, info, registry)
+    return registry
+
+
+def _collect(manager: Any, plugin: object, info: PluginInfo, registry: PluginRegistry) -> None:
+    from stackyard import hookspecs
+
+    known = {hookspecs.flavor_hook_name(t): t for t in StackComponentType}
+    for caller in manager.get_hookcallers(plugin) or []:
+        info.hooks.append(caller.name)
+        component_type = known.get(caller.name)
+        if component_type is None:
+            continue
+        hook_name = caller.name
+        functions = [i.function for i in caller.get_hookimpls() if i.plugin is plugin]
+        try:
+            result = [cls for function in functions for cls in _as_list(function(), hook_name, info)]
+        except BaseException as exc:  # noqa: BLE001
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            info.status = "failed"
+            info.errors.append(f"{hook_name} raised {type(exc).__name__}: {exc}")
+            continue
+        for cls in result:
+            try:
+                check_flavor_class(cls, component_type)
+            except Exception as exc:  # noqa: BLE001
+                info.status = "failed"
+                info.errors.append(f"{hook_name} returned an invalid flavor: {exc}")
+                continue
+            flavor = Flavor(component_type, cls.FLAVOR, cls, source_of(cls), info.package, info.version, info.name)
+            info.flavors.append((component_type, cls.FLAVOR))
+            registry.add_flavor(flavor)
+
+
+def _as_list(result: object, hook_name: str, info: PluginInfo) -> list[Any]:
+    if result is None:
+        return []
+    if isinstance(result, type):
+        return [result]
+    if isinstance(result, (str, bytes)) or not isinstance(result, Iterable):
+        info.status = "failed"
+        info.errors.append(f"{hook_name} returned {result!r}, not a list of flavor classes")
+        return []
+    return list(result)
+
+
+_cached: PluginRegistry | None = None
+
+
+def get_registry() -> PluginRegistry:
+    """The plugin registry of this process, discovered on first use."""
+    global _cached
+    if _cached is None:
+        _cached = discover()
+    return _cached
+
+
+def reset_registry() -> None:
+    """Forget the discovered plugins (after installing packages, or in tests)."""
+    global _cached
+    _cached = None

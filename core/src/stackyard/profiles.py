@@ -1,0 +1,222 @@
+"""The global configuration: where it lives, the profiles it holds, the active one.
+
+Layout of the global config directory (``STACKYARD_CONFIG_PATH``, else the
+platform's user config dir)::
+
+    config.toml                 active_profile_name
+    profiles/<name>.toml        store_type, url, active_stack_name
+    profiles/<name>/            the profile's local store (default location)
+    local_stores/<uuid>/        data of local components (artifacts, metadata)
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from stackyard.exceptions import (
+    InUseError,
+    ProfileExistsError,
+    ProfileNotFoundError,
+    StackyardError,
+)
+from stackyard.files import locked, read_toml, remove_file, write_toml
+from stackyard.names import validate_name
+
+logger = logging.getLogger("stackyard")
+
+CONFIG_PATH_ENV = "STACKYARD_CONFIG_PATH"
+DEFAULT_NAME = "default"
+STORE_TYPES = ("local",)
+
+
+def config_dir() -> Path:
+    """The global config directory."""
+    env = os.environ.get(CONFIG_PATH_ENV)
+    if env:
+        return Path(env).expanduser().resolve()
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("stackyard", appauthor=False))
+
+
+def path_to_url(path: Path) -> str:
+    """``file://`` URL of a local folder."""
+    return Path(path).resolve().as_uri()
+
+
+def url_to_path(url: str) -> Path:
+    """Local folder of a ``file://`` URL (plain paths are accepted too)."""
+    parsed = urlparse(url)
+    if parsed.scheme in ("", "file"):
+        return Path(unquote(parsed.path if parsed.scheme else url)).expanduser()
+    raise StackyardError(f"The local store needs a file:// URL or a folder, not '{url}'.")
+
+
+class Profile:
+    """A named, isolated set of stacks, components and custom flavors."""
+
+    __slots__ = ("name", "store_type", "url", "active_stack_name")
+
+    def __init__(self, name: str, store_type: str, url: str, active_stack_name: str | None) -> None:
+        self.name = name
+        self.store_type = store_type
+        self.url = url
+        self.active_stack_name = active_stack_name
+
+    @property
+    def store_path(self) -> Path:
+        """Folder of the profile's local store."""
+        return url_to_path(self.url)
+
+    def store(self):  # -> LocalStore, imported lazily
+        """The profile's store."""
+        from stackyard.store import LocalStore
+
+        return LocalStore(self.store_path)
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain-data form."""
+        return {
+            "name": self.name,
+            "store_type": self.store_type,
+            "url": self.url,
+            "active_stack_name": self.active_stack_name,
+        }
+
+    def __repr__(self) -> str:
+        return f"Profile({self.name!r}, store_type={self.store_type!r}, url={self.url!r})"
+
+
+class GlobalConfig:
+    """Reads and writes the global configuration; creates the default profile on first use."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = Path(path) if path else config_dir()
+        self._data: dict[str, object] | None = None
+
+    @property
+    def config_file(self) -> Path:
+        return self.path / "config.toml"
+
+    @property
+    def local_stores_path(self) -> Path:
+        """Where local components keep their data by default."""
+        return self.path / "local_stores"
+
+    def _profile_file(self, name: str) -> Path:
+        return self.path / "profiles" / f"{name}.toml"
+
+    def _read(self) -> dict[str, object]:
+        if self._data is None:
+            if not self.config_file.is_file():
+                self.initialize()
+            self._data = read_toml(self.config_file)
+        return self._data
+
+    def initialize(self) -> None:
+        """Create the config directory with the ``default`` profile, once."""
+        with locked(self.path):
+            if self.config_file.is_file():
+                return
+            logger.info("Creating default profile...")
+            if not self._profile_file(DEFAULT_NAME).is_file():
+                self._create_profile(DEFAULT_NAME, "local", None)
+            write_toml(self.config_file, {"active_profile_name": DEFAULT_NAME})
+            logger.info("Created and activated default profile.")
+
+    # -- active profile -------------------------------------------------
+
+    @property
+    def active_profile_name(self) -> str:
+        """The globally active profile."""
+        name = self._read().get("active_profile_name", DEFAULT_NAME)
+        return name if isinstance(name, str) else DEFAULT_NAME
+
+    def set_active_profile(self, name: str) -> None:
+        """Make ``name`` the globally active profile."""
+        self.get_profile(name)
+        with locked(self.path):
+            data = dict(read_toml(self.config_file))
+            data.pop("schema_version", None)
+            data["active_profile_name"] = name
+            write_toml(self.config_file, data)
+            self._data = None
+
+    # -- profiles -------------------------------------------------------
+
+    def profile_names(self) -> list[str]:
+        """Names of all profiles, sorted."""
+        self._read()
+        folder = self.path / "profiles"
+        return sorted(
+            e[:-5] for e in os.listdir(folder) if e.endswith(".toml") and not e.startswith(".")
+        ) if folder.is_dir() else []
+
+    def get_profile(self, name: str) -> Profile:
+        """The profile ``name`` (:class:`ProfileNotFoundError` if missing)."""
+        self._read()
+        path = self._profile_file(name)
+        try:
+            data = read_toml(path)
+        except FileNotFoundError:
+            from stackyard.store import not_found_hint
+
+            hint = not_found_hint(name, self.profile_names())
+            raise ProfileNotFoundError(f"No profile named '{name}'.{hint}") from None
+        url = data.get("url")
+        if not isinstance(url, str):
+            from stackyard.exceptions import ConfigFileError
+
+            raise ConfigFileError(path, "missing 'url' of the profile's store")
+        active = data.get("active_stack_name")
+        return Profile(name, str(data.get("store_type", "local")), url, active if isinstance(active, str) else None)
+
+    def profiles(self) -> list[Profile]:
+        """All profiles, sorted by name."""
+        return [self.get_profile(n) for n in self.profile_names()]
+
+    def create_profile(self, name: str, store_type: str = "local", url: str | None = None) -> Profile:
+        """Create a profile with its own store and a ``default`` stack."""
+        validate_name("profile", name)
+        self._read()
+        with locked(self.path):
+            if self._profile_file(name).is_file():
+                raise ProfileExistsError(f"A profile named '{name}' already exists.")
+            return self._create_profile(name, store_type, url)
+
+    def _create_profile(self, name: str, store_type: str, url: str | None) -> Profile:
+        if store_type not in STORE_TYPES:
+            raise StackyardError(
+                f"Unknown store type '{store_type}'; available: {', '.join(STORE_TYPES)}."
+            )
+        logger.info("Initializing profile `%s`...", name)
+        store_url = url or path_to_url(self.path / "profiles" / name)
+        profile = Profile(name, store_type, store_url, DEFAULT_NAME)
+        from stackyard.defaults import create_default_stack
+
+        create_default_stack(profile.store(), self.local_stores_path)
+        write_toml(self._profile_file(name), profile.to_dict())
+        return profile
+
+    def save_profile(self, profile: Profile) -> None:
+        """Write a profile's settings (e.g. its active stack)."""
+        with locked(self.path):
+            write_toml(self._profile_file(profile.name), profile.to_dict())
+
+    def delete_profile(self, name: str) -> None:
+        """Delete a profile; its store folder too when it is in the default location."""
+        profile = self.get_profile(name)
+        if name == self.active_profile_name:
+            raise InUseError(
+                f"Profile '{name}' is the globally active profile; activate another one "
+                "first (stackyard profile set OTHER --global)."
+            )
+        with locked(self.path):
+            remove_file(self._profile_file(name))
+            default_store = self.path / "profiles" / name
+            if profile.store_path.resolve() == default_store.resolve():
+                shutil.rmtree(default_store, ignore_errors=True)

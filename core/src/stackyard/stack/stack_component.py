@@ -1,0 +1,323 @@
+"""The base of every stack component: an attrs class written in plain annotated style.
+
+A flavor author writes::
+
+    class MyStore(BaseArtifactStore):
+        FLAVOR: ClassVar[str] = "my-store"
+        region: str = "eu-west-1"
+        retries: int = 3
+
+and gets a keyword-only attrs class whose fields are the flavor's parameters,
+converted and validated from Python, TOML or CLI strings. Fields whose name
+starts with ``_`` are runtime state: not parameters, never serialized.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import sys
+import typing
+from abc import ABCMeta
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+from uuid import UUID, uuid4
+
+import attrs
+
+from stackyard.enums import StackComponentType
+from stackyard.exceptions import ComponentConfigError, InvalidFlavorError, InvalidNameError
+from stackyard.names import validate_name
+
+if sys.version_info >= (3, 11):
+    from typing import dataclass_transform
+else:  # pragma: no cover - Python 3.10
+    from typing_extensions import dataclass_transform
+
+if TYPE_CHECKING:
+    from stackyard.stack.stack import Stack
+
+RESERVED_FIELDS = frozenset({"type", "flavor", "config"})
+"""Names a flavor cannot use for a parameter (they describe the component itself)."""
+
+_MUTABLE_DEFAULTS = (list, dict, set)
+
+
+class _FieldConverter:
+    """Converts a value assigned to a field to the field's annotated type.
+
+    Types are resolved on first use, so annotations may be strings
+    (``from __future__ import annotations``) naming things defined later.
+    """
+
+    def __init__(self, owner: type, name: str) -> None:
+        self.owner = owner
+        self.name = name
+        self._type: Any = None
+
+    def field_type(self) -> Any:
+        if self._type is None:
+            self._type = _resolved_types(self.owner).get(self.name, Any)
+        return self._type
+
+    def __call__(self, value: Any) -> Any:
+        from stackyard.serialization import structure_value
+
+        try:
+            return structure_value(value, self.field_type())
+        except ValueError as exc:
+            raise ValueError(f"{self.name}: {exc}") from None
+
+
+def _resolved_types(cls: type) -> dict[str, Any]:
+    try:  # each class's annotations resolve in its own module
+        return typing.get_type_hints(cls)
+    except Exception:  # an unresolvable annotation: leave the values unconverted
+        return {}
+
+
+def _transform_fields(cls: type, fields: list[attrs.Attribute]) -> list[attrs.Attribute]:
+    result = []
+    for field in fields:
+        if field.name.startswith("_"):
+            default = None if field.default is attrs.NOTHING else field.default
+            if isinstance(default, _MUTABLE_DEFAULTS):
+                default = attrs.Factory(functools.partial(copy.deepcopy, default))
+            result.append(field.evolve(init=False, default=default, eq=False, repr=False))
+            continue
+        if field.name in RESERVED_FIELDS:
+            raise InvalidFlavorError(
+                f"{cls.__module__}.{cls.__qualname__} declares a parameter named "
+                f"'{field.name}', which is reserved; rename it."
+            )
+        changes: dict[str, Any] = {}
+        if isinstance(field.default, _MUTABLE_DEFAULTS):
+            changes["default"] = attrs.Factory(functools.partial(copy.deepcopy, field.default))
+        if field.converter is None:
+            changes["converter"] = _FieldConverter(cls, field.name)
+        result.append(field.evolve(**changes) if changes else field)
+    return result
+
+
+def _attrs_ify(cls: type) -> None:
+    """Turn ``cls`` into a keyword-only attrs class, in place (no slots)."""
+    attrs.define(
+        cls,
+        slots=False,
+        kw_only=True,
+        auto_attribs=True,
+        field_transformer=_transform_fields,
+    )
+
+
+@dataclass_transform(kw_only_default=True, field_specifiers=(attrs.field, attrs.Factory))
+class _ComponentMeta(ABCMeta):
+    """Makes every subclass an attrs class and checks concrete flavors at definition."""
+
+    def __new__(mcls, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kw: Any):
+        cls = super().__new__(mcls, name, bases, namespace, **kw)
+        _attrs_ify(cls)
+        if bases and not cls.__abstractmethods__:
+            _check_concrete_flavor(cls)
+        return cls
+
+
+def _check_concrete_flavor(cls: type) -> None:
+    where = f"{cls.__module__}.{cls.__qualname__}"
+    component_type = getattr(cls, "TYPE", None)
+    if not isinstance(component_type, StackComponentType):
+        raise InvalidFlavorError(
+            f"{where} is a concrete stack component without a TYPE; subclass one of the "
+            "base classes such as stackyard.artifact_stores.BaseArtifactStore."
+        )
+    flavor = getattr(cls, "FLAVOR", None)
+    if not isinstance(flavor, str):
+        raise InvalidFlavorError(
+            f"{where} is a concrete {component_type.display_name} without a FLAVOR; "
+            'add FLAVOR: ClassVar[str] = "my-flavor".'
+        )
+    try:
+        validate_name("flavor", flavor)
+    except InvalidNameError as exc:
+        raise InvalidFlavorError(f"{where}: {exc}") from None
+
+
+class StackComponent(metaclass=_ComponentMeta):
+    """Abstract base of all stack components.
+
+    Instance fields are the component's configuration; ``TYPE`` and ``FLAVOR``
+    are class variables set by the base class of each type and by each flavor.
+    """
+
+    TYPE: ClassVar[StackComponentType]
+    FLAVOR: ClassVar[str]
+
+    name: str
+    uuid: UUID = attrs.field(factory=uuid4)
+
+    def __attrs_post_init__(self) -> None:
+        validate_name("stack component", self.name)
+
+    # -- identity -------------------------------------------------------
+
+    @property
+    def type(self) -> StackComponentType:
+        """The component's type (``TYPE``)."""
+        return self.TYPE
+
+    @property
+    def flavor(self) -> str:
+        """The component's flavor name (``FLAVOR``)."""
+        return self.FLAVOR
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """The flavor's parameters as plain data (everything but name and uuid)."""
+        from stackyard.serialization import unstructure_value
+
+        result = {}
+        for field in attrs.fields(type(self)):
+            if field.init and field.name not in ("name", "uuid"):
+                result[field.name] = unstructure_value(getattr(self, field.name))
+        return result
+
+    # -- serialization --------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data form: flavor, type, name, uuid and config."""
+        return {
+            "name": self.name,
+            "uuid": str(self.uuid),
+            "type": self.TYPE.value,
+            "flavor": self.FLAVOR,
+            "config": self.config,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> StackComponent:
+        """Rebuild a component from :meth:`to_dict` output (flavor and type must match)."""
+        for key, expected in (("type", cls.TYPE.value), ("flavor", cls.FLAVOR)):
+            if key in data and data[key] != expected:
+                raise ComponentConfigError(
+                    cls.FLAVOR, [f"{key} is '{data[key]}' but {cls.__name__} is '{expected}'"]
+                )
+        return cls.from_config(data["name"], data.get("config", {}), uuid=data.get("uuid"))
+
+    @classmethod
+    def from_config(
+        cls, name: str, config: Mapping[str, Any], *, uuid: UUID | str | None = None
+    ) -> StackComponent:
+        """Build a component from parameters given as Python values or strings.
+
+        Every unknown, missing or ill-typed parameter is reported at once in a
+        :class:`~stackyard.exceptions.ComponentConfigError`.
+        """
+        from stackyard.serialization import structure_value
+
+        params = parameters(cls)
+        problems: list[str] = []
+        unknown = sorted(set(config) - set(params) - {"name", "uuid"})
+        if unknown:
+            problems.append("unknown parameter" + ("s " if len(unknown) > 1 else " ") + ", ".join(unknown))
+        missing = [p.name for p in params.values() if p.required and p.name not in config]
+        if missing:
+            problems.append("missing required parameter" + ("s " if len(missing) > 1 else " ") + ", ".join(missing))
+        values: dict[str, Any] = {}
+        for key, raw in config.items():
+            if key in params:
+                try:
+                    values[key] = structure_value(raw, params[key].type)
+                except ValueError as exc:
+                    problems.append(f"{key}: {exc}")
+        if problems:
+            raise ComponentConfigError(cls.FLAVOR, problems, [p.describe() for p in params.values()])
+        kwargs: dict[str, Any] = {"name": name, **values}
+        if uuid is not None:
+            kwargs["uuid"] = uuid
+        try:
+            return cls(**kwargs)
+        except (ValueError, TypeError) as exc:
+            raise ComponentConfigError(cls.FLAVOR, [str(exc)]) from None
+
+    # -- lifecycle ------------------------------------------------------
+
+    @classmethod
+    def create_default(cls, name: str, local_stores_path: str) -> StackComponent:
+        """The component this flavor contributes to a new profile's default stack.
+
+        ``local_stores_path`` is a folder under the global config directory
+        where a local flavor may keep its data.
+        """
+        return cls(name=name)
+
+    def validate_stack(self, stack: Stack) -> list[str]:
+        """Problems with ``stack`` from this component's point of view (empty if none)."""
+        return []
+
+    def prepare_pipeline_deployment(
+        self, pipeline: Any, stack: Stack, runtime_configuration: Mapping[str, Any]
+    ) -> None:
+        """Called before a pipeline is deployed, with the run's runtime configuration."""
+
+    def prepare_pipeline_run(self) -> None:
+        """Called once before the first step of a run executes."""
+
+    def prepare_step_run(self) -> None:
+        """Called before each step executes."""
+
+    def cleanup_step_run(self) -> None:
+        """Called after each step, also when it failed."""
+
+    def cleanup_pipeline_run(self) -> None:
+        """Called after the run, also when it failed."""
+
+
+class Parameter:
+    """One configuration parameter of a flavor, as read from its attrs class."""
+
+    __slots__ = ("name", "type", "default", "required", "doc")
+
+    def __init__(self, name: str, type: Any, default: Any, required: bool, doc: str = "") -> None:
+        self.name = name
+        self.type = type
+        self.default = default
+        self.required = required
+        self.doc = doc
+
+    @property
+    def type_name(self) -> str:
+        """Readable name of the parameter's type."""
+        from stackyard.serialization import type_name
+
+        return type_name(self.type)
+
+    def describe(self) -> str:
+        """``name: type`` plus ``(required)`` or ``= default``."""
+        if self.required:
+            return f"{self.name}: {self.type_name} (required)"
+        return f"{self.name}: {self.type_name} = {self.default!r}"
+
+    def __repr__(self) -> str:
+        return f"Parameter({self.describe()})"
+
+
+def parameters(cls: type[StackComponent]) -> dict[str, Parameter]:
+    """The configurable parameters of a flavor class (not name, uuid or runtime state)."""
+    hints = _resolved_types(cls)
+    result = {}
+    for field in attrs.fields(cls):
+        if not field.init or field.name in ("name", "uuid"):
+            continue
+        default = field.default
+        if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+            default = default.factory() if not default.takes_self else None  # type: ignore[union-attr]
+        required = field.default is attrs.NOTHING
+        result[field.name] = Parameter(
+            field.name,
+            hints.get(field.name, field.type if field.type is not None else Any),
+            None if required else default,
+            required,
+            str(field.metadata.get("doc", "")),
+        )
+    return result
+

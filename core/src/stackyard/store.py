@@ -1,0 +1,194 @@
+"""The ``local`` profile store: one TOML file per stack, component and custom flavor.
+
+Layout under the store's folder::
+
+    stacks/<stack>.toml
+    components/<type>/<component>.toml
+    flavors/<type>/<flavor>.toml
+
+A registration writes one small file, so the store never rewrites itself as
+it grows. Mutations hold the folder's lock and every write is atomic.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from stackyard.enums import StackComponentType
+from stackyard.exceptions import (
+    StackComponentExistsError,
+    StackComponentNotFoundError,
+    StackExistsError,
+    StackNotFoundError,
+)
+from stackyard.files import locked, read_toml, remove_file, write_toml
+from stackyard.records import ComponentRecord, StackRecord
+
+_SUFFIX = ".toml"
+
+
+def _names(folder: Path) -> list[str]:
+    try:
+        entries = os.listdir(folder)
+    except FileNotFoundError:
+        return []
+    return sorted(e[: -len(_SUFFIX)] for e in entries if e.endswith(_SUFFIX) and not e.startswith("."))
+
+
+def not_found_hint(name: str, candidates: list[str]) -> str:
+    """`` Did you mean 'x'?`` when a close match exists, else the empty string."""
+    import difflib
+
+    close = difflib.get_close_matches(name, candidates, n=1)
+    return f" Did you mean '{close[0]}'?" if close else ""
+
+
+class LocalStore:
+    """Stacks, components and custom flavors of one profile, as TOML files in ``root``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Serialize a read-modify-write against other processes."""
+        with locked(self.root):
+            yield
+
+    # -- paths ----------------------------------------------------------
+
+    def _stack_path(self, name: str) -> Path:
+        return self.root / "stacks" / f"{name}{_SUFFIX}"
+
+    def _component_dir(self, component_type: StackComponentType) -> Path:
+        return self.root / "components" / component_type.value
+
+    def _component_path(self, component_type: StackComponentType, name: str) -> Path:
+        return self._component_dir(component_type) / f"{name}{_SUFFIX}"
+
+    def _flavor_path(self, component_type: StackComponentType, name: str) -> Path:
+        return self.root / "flavors" / component_type.value / f"{name}{_SUFFIX}"
+
+    # -- stacks ---------------------------------------------------------
+
+    def stack_names(self) -> list[str]:
+        """Names of all stacks, sorted."""
+        return _names(self.root / "stacks")
+
+    def has_stack(self, name: str) -> bool:
+        """Whether a stack of that name exists."""
+        return self._stack_path(name).is_file()
+
+    def get_stack(self, name: str) -> StackRecord:
+        """The stack ``name`` (:class:`StackNotFoundError` if missing)."""
+        path = self._stack_path(name)
+        try:
+            data = read_toml(path)
+        except FileNotFoundError:
+            hint = not_found_hint(name, self.stack_names())
+            raise StackNotFoundError(f"No stack named '{name}'.{hint}") from None
+        record = StackRecord.from_dict(data, path)
+        record.name = name
+        return record
+
+    def stacks(self) -> list[StackRecord]:
+        """All stacks, sorted by name."""
+        return [self.get_stack(name) for name in self.stack_names()]
+
+    def create_stack(self, record: StackRecord) -> None:
+        """Store a new stack (:class:`StackExistsError` if the name is taken)."""
+        with self.lock():
+            if self.has_stack(record.name):
+                raise StackExistsError(f"A stack named '{record.name}' already exists.")
+            write_toml(self._stack_path(record.name), record.to_dict())
+
+    def update_stack(self, record: StackRecord) -> None:
+        """Replace an existing stack."""
+        with self.lock():
+            self.get_stack(record.name)
+            write_toml(self._stack_path(record.name), record.to_dict())
+
+    def delete_stack(self, name: str) -> None:
+        """Delete a stack."""
+        with self.lock():
+            self.get_stack(name)
+            remove_file(self._stack_path(name))
+
+    def stacks_using(self, component_type: StackComponentType, name: str) -> list[str]:
+        """Names of the stacks that use a component."""
+        return [s.name for s in self.stacks() if s.components.get(component_type) == name]
+
+    # -- components -----------------------------------------------------
+
+    def component_names(self, component_type: StackComponentType) -> list[str]:
+        """Names of the components of a type, sorted."""
+        return _names(self._component_dir(component_type))
+
+    def has_component(self, component_type: StackComponentType, name: str) -> bool:
+        """Whether a component of that type and name exists."""
+        return self._component_path(component_type, name).is_file()
+
+    def get_component(self, component_type: StackComponentType, name: str) -> ComponentRecord:
+        """The component (:class:`StackComponentNotFoundError` if missing)."""
+        path = self._component_path(component_type, name)
+        try:
+            data = read_toml(path)
+        except FileNotFoundError:
+            hint = not_found_hint(name, self.component_names(component_type))
+            raise StackComponentNotFoundError(
+                f"No {component_type.display_name} named '{name}'.{hint}"
+            ) from None
+        record = ComponentRecord.from_dict(data, path)
+        record.name = name
+        return record
+
+    def components(self, component_type: StackComponentType) -> list[ComponentRecord]:
+        """All components of a type, sorted by name."""
+        return [self.get_component(component_type, n) for n in self.component_names(component_type)]
+
+    def create_component(self, record: ComponentRecord) -> None:
+        """Store a new component (:class:`StackComponentExistsError` if the name is taken)."""
+        with self.lock():
+            if self.has_component(record.type, record.name):
+                raise StackComponentExistsError(
+                    f"A {record.type.display_name} named '{record.name}' already exists."
+                )
+            write_toml(self._component_path(record.type, record.name), record.to_dict())
+
+    def update_component(self, record: ComponentRecord) -> None:
+        """Replace an existing component."""
+        with self.lock():
+            self.get_component(record.type, record.name)
+            write_toml(self._component_path(record.type, record.name), record.to_dict())
+
+    def delete_component(self, component_type: StackComponentType, name: str) -> None:
+        """Delete a component (callers check that no stack uses it)."""
+        with self.lock():
+            self.get_component(component_type, name)
+            remove_file(self._component_path(component_type, name))
+
+    # -- custom flavors -------------------------------------------------
+
+    def custom_flavors(self, component_type: StackComponentType) -> dict[str, str]:
+        """Custom flavors of a type: name to import path."""
+        folder = self.root / "flavors" / component_type.value
+        result = {}
+        for name in _names(folder):
+            path = folder / f"{name}{_SUFFIX}"
+            source = read_toml(path).get("source")
+            if isinstance(source, str):
+                result[name] = source
+        return result
+
+    def save_custom_flavor(self, component_type: StackComponentType, name: str, source: str) -> None:
+        """Record a custom flavor's import path."""
+        with self.lock():
+            write_toml(self._flavor_path(component_type, name), {"name": name, "source": source})
+
+    def delete_custom_flavor(self, component_type: StackComponentType, name: str) -> None:
+        """Forget a custom flavor."""
+        with self.lock():
+            remove_file(self._flavor_path(component_type, name))

@@ -1,0 +1,26 @@
+"""Hook implementations registering the local flavors (entry point ``local``)."""
+
+from __future__ import annotations
+
+from stackyard.hookspecs import hookimpl
+
+
+@hookimpl
+def stackyard_orchestrator_flavors() -> list[type]:
+    from stackyard_local.orchestrator import LocalOrchestrator
+
+    return [LocalOrchestrator]
+
+
+@hookimpl
+def stackyard_artifact_store_flavors() -> list[type]:
+    from stackyard_local.artifact_store import LocalArtifactStore
+
+    return [LocalArtifactStore]
+
+
+@hookimpl
+def stackyard_metadata_store_flavors() -> list[type]:
+    from stackyard_local.metadata_store import SQLiteMetadataStore
+
+    return [SQLiteMetadataStore]
