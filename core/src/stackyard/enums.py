@@ -44,6 +44,12 @@ class StackComponentType(str, Enum):
         """Human spelling, e.g. ``artifact store``."""
         return self.value.replace("_", " ")
 
+    @property
+    def with_article(self) -> str:
+        """``an artifact store``, ``a metadata store``."""
+        name = self.display_name
+        return ("an " if name[0] in "aeiou" else "a ") + name
+
     @classmethod
     def parse(cls, value: str | StackComponentType) -> StackComponentType:
         """Accept ``artifact_store``, ``artifact-store`` or the enum itself."""

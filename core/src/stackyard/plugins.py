@@ -221,15 +221,19 @@ def _as_list(result: object, hook_name: str, info: PluginInfo) -> list[Any]:
     return list(result)
 
 
-_cached: PluginRegistry | None = None
+_cached: tuple[str, PluginRegistry] | None = None
 
 
 def get_registry() -> PluginRegistry:
-    """The plugin registry of this process, discovered on first use."""
+    """The plugin registry of this process, discovered on first use.
+
+    It is discovered again if ``STACKYARD_DISABLE_PLUGINS`` changed since.
+    """
     global _cached
-    if _cached is None:
-        _cached = discover()
-    return _cached
+    key = os.environ.get(DISABLE_ENV, "")
+    if _cached is None or _cached[0] != key:
+        _cached = (key, discover())
+    return _cached[1]
 
 
 def reset_registry() -> None:

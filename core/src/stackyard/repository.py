@@ -357,7 +357,7 @@ class Repository:
     def register_stack_component(self, component: StackComponent) -> None:
         """Register a component; its flavor must be installed or registered in this profile."""
         flavor = self.get_flavor(component.TYPE, component.FLAVOR)
-        if not issubclass(type(component), flavor.implementation):
+        if type(component) is not flavor.implementation:
             raise InvalidFlavorError(
                 f"{type(component).__qualname__} is not the registered {component.TYPE.display_name} "
                 f"flavor '{component.FLAVOR}' ({flavor.source}); register it with "

@@ -65,10 +65,14 @@ class Stack:
                 continue
             actual = getattr(component, "TYPE", None)
             if actual is not component_type:
-                what = f"a {actual.display_name}" if isinstance(actual, StackComponentType) else repr(component)
+                what = (
+                    f"the {actual.display_name} '{component.name}'"
+                    if isinstance(actual, StackComponentType)
+                    else repr(component)
+                )
                 raise TypeError(
-                    f"Stack '{name}': {component_type.value} must be a "
-                    f"{component_type.display_name}, got {what}."
+                    f"Stack '{name}': {component_type.value} takes {component_type.with_article}, "
+                    f"not {what}."
                 )
             self._components[component_type] = component
 
