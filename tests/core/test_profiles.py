@@ -145,3 +145,14 @@ def test_missing_local_package_is_named(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("STACKYARD_DISABLE_PLUGINS", "local")
     with pytest.raises(StackyardError, match="pip install stackyard-local"):
         Repository().active_stack_name  # noqa: B018 - first use creates the default profile
+
+
+def test_a_repository_naming_a_deleted_profile_says_so(isolated: Path) -> None:
+    repo = Repository()
+    repo.create_profile("gone")
+    Repository.initialize(isolated)
+    Repository().activate_profile("gone")
+    repo.get_profile("gone")
+    Repository(isolated.parent).delete_profile("gone")
+    with pytest.raises(ProfileNotFoundError, match="The repository at .* uses the profile 'gone', which does not exist"):
+        Repository().active_stack  # noqa: B018

@@ -131,7 +131,24 @@ class Repository:
     @property
     def active_profile(self) -> Profile:
         """The active profile (created on first use if it is the default)."""
-        return self._global.get_profile(self.active_profile_name)
+        from stackyard.exceptions import ProfileNotFoundError
+
+        name = self.active_profile_name
+        try:
+            return self._global.get_profile(name)
+        except ProfileNotFoundError as exc:
+            source = self.active_profile_source
+            if source is ProfileSource.GLOBAL:
+                raise
+            where = (
+                f"{PROFILE_ENV} names"
+                if source is ProfileSource.ENVIRONMENT
+                else f"The repository at {self._root} uses"
+            )
+            raise ProfileNotFoundError(
+                f"{where} the profile '{name}', which does not exist: {exc} "
+                "Create it (stackyard profile create) or choose another (stackyard profile set)."
+            ) from None
 
     @property
     def active_stack_name(self) -> str:
