@@ -505,13 +505,17 @@ class Repository:
         if folder not in sys.path:
             sys.path.insert(0, folder)
 
-    def register_flavor(self, source: str) -> Flavor:
-        """Register a flavor class by import path (``pkg.module.Class``) in the active profile."""
+    def register_flavor(self, source: str, component_type: ComponentTypeLike | None = None) -> Flavor:
+        """Register a flavor class by import path (``pkg.module.Class``) in the active profile.
+
+        With ``component_type``, a class of another type is refused.
+        """
         from stackyard.flavors import CUSTOM_PACKAGE, Flavor, check_flavor_class, import_flavor_class
         from stackyard.plugins import get_registry
 
         self._make_importable()
-        cls = check_flavor_class(import_flavor_class(source))
+        expected = StackComponentType.parse(component_type) if component_type is not None else None
+        cls = check_flavor_class(import_flavor_class(source), expected)
         component_type = cls.TYPE
         installed = get_registry().find(component_type, cls.FLAVOR)
         if installed is not None:
