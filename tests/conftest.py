@@ -11,6 +11,8 @@ import pytest
 
 from stackyard.plugins import reset_registry
 
+pytest_plugins = ("pytester",)
+
 ENV_VARS = (
     "STACKYARD_CONFIG_PATH",
     "STACKYARD_REPOSITORY_PATH",

@@ -49,6 +49,7 @@ def test_builtin_local_flavors_come_through_their_own_entry_point() -> None:
         "stackyard_artifact_store_flavors",
         "stackyard_metadata_store_flavors",
         "stackyard_orchestrator_flavors",
+        "stackyard_secrets_manager_flavors",
     ]
     assert (StackComponentType.METADATA_STORE, "sqlite") in local.flavors
 

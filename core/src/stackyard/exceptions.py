@@ -108,5 +108,68 @@ class ComponentConfigError(StackyardError, ValueError):
         super().__init__(message)
 
 
+class SecretNotFoundError(_NotFound):
+    """No secret with that name in the secrets manager."""
+
+
+class SecretExistsError(_Exists):
+    """A secret with that name already exists."""
+
+
 class PluginMissingError(StackyardError):
     """A flavor Stackyard needs comes from a package that is not installed."""
+
+
+# -- pipelines ------------------------------------------------------------
+
+
+class PipelineDefinitionError(StackyardError):
+    """A pipeline or step is defined or wired up wrongly (found before anything runs)."""
+
+
+class StepOutsidePipelineError(PipelineDefinitionError):
+    """A step was called outside a ``@pipeline`` function."""
+
+
+class UnknownParameterError(PipelineDefinitionError, TypeError):
+    """A step or pipeline was given a parameter it does not declare, or misses a required one."""
+
+
+class StepOutputNotFoundError(PipelineDefinitionError, AttributeError):
+    """A pipeline used an output a step does not have."""
+
+
+class PipelineCycleError(PipelineDefinitionError):
+    """The steps of a pipeline depend on each other in a cycle."""
+
+
+class PipelineNotFoundError(_NotFound):
+    """No pipeline with that name has runs in the metadata store."""
+
+
+class RunNotFoundError(_NotFound):
+    """No pipeline run with that name or id in the metadata store."""
+
+
+class RunExistsError(_Exists):
+    """A pipeline run with that name already exists."""
+
+
+class StepNotFoundError(_NotFound):
+    """No step with that name in a pipeline run."""
+
+
+class ArtifactNotFoundError(_NotFound):
+    """An artifact's data is missing from the artifact store."""
+
+
+class MaterializerError(StackyardError):
+    """An artifact cannot be written or read by its materializer."""
+
+
+class MetadataStoreError(StackyardError):
+    """The metadata store cannot be used (damaged, or a schema this version does not know)."""
+
+
+class PipelineLoadError(StackyardError):
+    """A pipeline cannot be loaded from ``path/to/file.py:name``."""

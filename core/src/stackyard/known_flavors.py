@@ -8,6 +8,7 @@ _KNOWN: dict[tuple[str, str], str] = {
     ("orchestrator", "local"): "stackyard-local",
     ("artifact_store", "local"): "stackyard-local",
     ("metadata_store", "sqlite"): "stackyard-local",
+    ("secrets_manager", "local"): "stackyard-local",
 }
 
 

@@ -9,17 +9,25 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["LocalArtifactStore", "LocalOrchestrator", "SQLiteMetadataStore", "__version__"]
+__all__ = [
+    "LocalArtifactStore",
+    "LocalOrchestrator",
+    "LocalSecretsManager",
+    "SQLiteMetadataStore",
+    "__version__",
+]
 
 if TYPE_CHECKING:
     from stackyard_local.artifact_store import LocalArtifactStore
     from stackyard_local.metadata_store import SQLiteMetadataStore
     from stackyard_local.orchestrator import LocalOrchestrator
+    from stackyard_local.secrets_manager import LocalSecretsManager
 
 _EXPORTS = {
     "LocalArtifactStore": "stackyard_local.artifact_store",
     "LocalOrchestrator": "stackyard_local.orchestrator",
     "SQLiteMetadataStore": "stackyard_local.metadata_store",
+    "LocalSecretsManager": "stackyard_local.secrets_manager",
 }
 
 

@@ -24,3 +24,10 @@ def stackyard_metadata_store_flavors() -> list[type]:
     from stackyard_local.metadata_store import SQLiteMetadataStore
 
     return [SQLiteMetadataStore]
+
+
+@hookimpl
+def stackyard_secrets_manager_flavors() -> list[type]:
+    from stackyard_local.secrets_manager import LocalSecretsManager
+
+    return [LocalSecretsManager]

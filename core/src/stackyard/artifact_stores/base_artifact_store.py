@@ -39,7 +39,7 @@ class BaseArtifactStore(StackComponent):
 
     @abstractmethod
     def open(self, path: str, mode: str = "r") -> IO[Any]:
-        """Open a file for reading or writing (``r``, ``rb``, ``w``, ``wb``, ``a``, ``ab``)."""
+        """Open a file for reading or writing: mode ``r``, ``rb``, ``w`` or ``wb``; writing creates parent folders."""
 
     @abstractmethod
     def exists(self, path: str) -> bool:

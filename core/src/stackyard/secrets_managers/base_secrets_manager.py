@@ -17,11 +17,11 @@ class BaseSecretsManager(StackComponent):
 
     @abstractmethod
     def register_secret(self, name: str, values: Mapping[str, str]) -> None:
-        """Store a new secret (``KeyError``-derived error if it exists)."""
+        """Store a new secret (:class:`~stackyard.exceptions.SecretExistsError` if it exists)."""
 
     @abstractmethod
     def get_secret(self, name: str) -> dict[str, str]:
-        """The values of a secret (``KeyError`` if missing)."""
+        """The values of a secret (:class:`~stackyard.exceptions.SecretNotFoundError` if missing)."""
 
     @abstractmethod
     def get_all_secret_keys(self) -> list[str]:
@@ -29,8 +29,8 @@ class BaseSecretsManager(StackComponent):
 
     @abstractmethod
     def update_secret(self, name: str, values: Mapping[str, str]) -> None:
-        """Replace the values of an existing secret."""
+        """Replace the values of an existing secret (``SecretNotFoundError`` if missing)."""
 
     @abstractmethod
     def delete_secret(self, name: str) -> None:
-        """Delete a secret (``KeyError`` if missing)."""
+        """Delete a secret (``SecretNotFoundError`` if missing)."""

@@ -1,0 +1,42 @@
+"""Test helpers for flavor authors: fixtures and conformance suites.
+
+Installing ``stackyard-core`` registers a pytest plugin (entry point
+``pytest11``) that provides these fixtures in any test suite:
+
+``stackyard_config``
+    An isolated global config directory (``STACKYARD_CONFIG_PATH``) with the
+    ``STACKYARD_*`` environment variables cleared.
+``stackyard_repository``
+    A :class:`~stackyard.Repository` initialized in a temporary project folder
+    that is also the working directory.
+``stackyard_cli``
+    Runs ``stackyard`` commands in-process: ``stackyard_cli("stack", "list")``
+    returns a result with ``exit_code`` and ``output``.
+
+The conformance suites check the whole contract of a component type. Subclass
+one in a ``Test*`` class and provide a fixture that returns your flavor::
+
+    from stackyard.testing import ArtifactStoreConformance
+
+    class TestMyStore(ArtifactStoreConformance):
+        @pytest.fixture
+        def artifact_store(self, tmp_path):
+            return MyStore(name="test", path=str(tmp_path))
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__all__ = ["ArtifactStoreConformance", "SecretsManagerConformance"]
+
+if TYPE_CHECKING:
+    from stackyard.testing.conformance import ArtifactStoreConformance, SecretsManagerConformance
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from stackyard.testing import conformance
+
+        return getattr(conformance, name)
+    raise AttributeError(f"module 'stackyard.testing' has no attribute {name!r}")

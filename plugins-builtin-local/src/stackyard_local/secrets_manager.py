@@ -1,0 +1,76 @@
+"""A secrets manager keeping secrets in a file readable only by the current user."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import ClassVar
+
+from stackyard.exceptions import SecretExistsError, SecretNotFoundError
+from stackyard.files import locked, write_text_atomic
+from stackyard.names import validate_name
+from stackyard.secrets_managers import BaseSecretsManager
+
+
+class LocalSecretsManager(BaseSecretsManager):
+    """Keeps secrets in a JSON file on this machine (mode 0600); for development, not production."""
+
+    FLAVOR: ClassVar[str] = "local"
+
+    path: str
+
+    @classmethod
+    def create_default(cls, name: str, local_stores_path: str) -> LocalSecretsManager:
+        from uuid import uuid4
+
+        uuid = uuid4()
+        return cls(name=name, uuid=uuid, path=str(Path(local_stores_path) / str(uuid) / "secrets.json"))
+
+    def _read(self) -> dict[str, dict[str, str]]:
+        try:
+            with open(self.path, encoding="utf-8") as handle:
+                return json.load(handle)  # type: ignore[no-any-return]
+        except FileNotFoundError:
+            return {}
+
+    def _write(self, secrets: dict[str, dict[str, str]]) -> None:
+        write_text_atomic(Path(self.path), json.dumps(secrets, indent=2, sort_keys=True))
+        os.chmod(self.path, 0o600)
+
+    def _missing(self, name: str) -> SecretNotFoundError:
+        return SecretNotFoundError(f"No secret named '{name}' in secrets manager '{self.name}'.")
+
+    def register_secret(self, name: str, values: Mapping[str, str]) -> None:
+        validate_name("secret", name)
+        with locked(Path(self.path).parent):
+            secrets = self._read()
+            if name in secrets:
+                raise SecretExistsError(f"A secret named '{name}' already exists in '{self.name}'.")
+            secrets[name] = {str(k): str(v) for k, v in values.items()}
+            self._write(secrets)
+
+    def get_secret(self, name: str) -> dict[str, str]:
+        secrets = self._read()
+        if name not in secrets:
+            raise self._missing(name)
+        return dict(secrets[name])
+
+    def get_all_secret_keys(self) -> list[str]:
+        return sorted(self._read())
+
+    def update_secret(self, name: str, values: Mapping[str, str]) -> None:
+        with locked(Path(self.path).parent):
+            secrets = self._read()
+            if name not in secrets:
+                raise self._missing(name)
+            secrets[name] = {str(k): str(v) for k, v in values.items()}
+            self._write(secrets)
+
+    def delete_secret(self, name: str) -> None:
+        with locked(Path(self.path).parent):
+            secrets = self._read()
+            if secrets.pop(name, None) is None:
+                raise self._missing(name)
+            self._write(secrets)
