@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -60,6 +59,8 @@ def write_toml(path: Path, data: dict[str, Any]) -> None:
 
 def write_text_atomic(path: Path, text: str) -> None:
     """Atomically replace ``path`` with ``text`` (temp file, fsync, rename)."""
+    import tempfile  # only writers pay for it (it imports random, shutil, ...)
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

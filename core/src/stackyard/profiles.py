@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -219,4 +218,6 @@ class GlobalConfig:
             remove_file(self._profile_file(name))
             default_store = self.path / "profiles" / name
             if profile.store_path.resolve() == default_store.resolve():
+                import shutil  # imported here: listing profiles should not pay for it
+
                 shutil.rmtree(default_store, ignore_errors=True)
