@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["Repository", "hookimpl", "__version__"]
+__all__ = ["Repository", "hookimpl", "pipeline", "step", "__version__"]
 
 if TYPE_CHECKING:
     from stackyard.hookspecs import hookimpl
+    from stackyard.pipelines import pipeline, step
     from stackyard.repository import Repository
 
 
@@ -26,4 +27,8 @@ def __getattr__(name: str) -> Any:
         from stackyard.hookspecs import hookimpl
 
         return hookimpl
+    if name in ("pipeline", "step"):
+        from stackyard import pipelines
+
+        return getattr(pipelines, name)
     raise AttributeError(f"module 'stackyard' has no attribute {name!r}")

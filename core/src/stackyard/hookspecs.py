@@ -85,6 +85,21 @@ def stackyard_alerter_flavors() -> Sequence[type]:
     """Alerter flavors (subclasses of ``stackyard.alerters.BaseAlerter``)."""
 
 
+@hookspec
+def stackyard_materializers() -> Sequence[type]:
+    """Materializers (subclasses of ``stackyard.materializers.BaseMaterializer``) for more types.
+
+    Example::
+
+        @hookimpl
+        def stackyard_materializers():
+            from my_package.materializers import TorchMaterializer  # ASSOCIATED_TYPES = ("torch.Tensor",)
+            return [TorchMaterializer]
+
+    A plugin's materializer replaces a built-in one for the same type.
+    """
+
+
 def flavor_hook_name(component_type: object) -> str:
     """The hook that returns flavors of ``component_type``, e.g. ``stackyard_alerter_flavors``."""
     return f"stackyard_{getattr(component_type, 'value', component_type)}_flavors"

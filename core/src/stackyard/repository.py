@@ -33,6 +33,7 @@ from stackyard.records import ComponentRecord, StackRecord
 
 if TYPE_CHECKING:
     from stackyard.flavors import Flavor
+    from stackyard.post_execution import PipelineRunView, PipelineView
     from stackyard.stack.stack import Stack
     from stackyard.stack.stack_component import StackComponent
     from stackyard.store import LocalStore
@@ -536,3 +537,29 @@ class Repository:
 
     def __repr__(self) -> str:
         return f"Repository(root={self._root}, profile={self.active_profile_name!r})"
+
+    # -- pipeline runs (post-execution) -----------------------------------
+
+    def get_pipelines(self, stack: Stack | None = None) -> list[PipelineView]:
+        """Every pipeline with runs in the metadata store of ``stack`` (default: the active stack)."""
+        from stackyard import post_execution
+
+        return post_execution.get_pipelines(stack or self.active_stack)
+
+    def get_pipeline(self, name: str, stack: Stack | None = None) -> PipelineView:
+        """A pipeline by name, with its ``runs`` (oldest first); ``PipelineNotFoundError`` if it never ran."""
+        from stackyard import post_execution
+
+        return post_execution.get_pipeline(stack or self.active_stack, name)
+
+    def get_runs(self, pipeline_name: str | None = None, stack: Stack | None = None) -> list[PipelineRunView]:
+        """Runs of one pipeline, or of all, oldest first."""
+        from stackyard import post_execution
+
+        return post_execution.get_runs(stack or self.active_stack, pipeline_name)
+
+    def get_run(self, name_or_id: str, stack: Stack | None = None) -> PipelineRunView:
+        """A pipeline run by name or id; ``RunNotFoundError`` if there is none."""
+        from stackyard import post_execution
+
+        return post_execution.get_run(stack or self.active_stack, name_or_id)

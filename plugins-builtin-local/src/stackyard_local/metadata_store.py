@@ -1,19 +1,27 @@
-"""A metadata store in a SQLite database file."""
+"""A metadata store in a SQLite database file.
+
+WAL mode lets readers work while a step writes, and every write is one
+``BEGIN IMMEDIATE`` transaction, so steps running in parallel processes can
+record at the same time (each process and thread has its own connection).
+The schema version is SQLite's ``user_version``; opening a database runs the
+migrations it is missing, in order, in one transaction.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
 import uuid as uuidlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
 
+from stackyard.exceptions import MetadataStoreError, RunExistsError
 from stackyard.metadata_stores import BaseMetadataStore
-
-SCHEMA_VERSION = 1
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -30,7 +38,9 @@ _MIGRATIONS: dict[int, str] = {
         started REAL NOT NULL,
         ended REAL,
         stack TEXT NOT NULL,
-        runtime_configuration TEXT NOT NULL
+        runtime_configuration TEXT NOT NULL,
+        parameters TEXT NOT NULL DEFAULT '{}',
+        error TEXT
     );
     CREATE TABLE steps (
         id TEXT PRIMARY KEY,
@@ -40,36 +50,41 @@ _MIGRATIONS: dict[int, str] = {
         started REAL,
         ended REAL,
         parameters TEXT NOT NULL DEFAULT '{}',
+        upstream TEXT NOT NULL DEFAULT '[]',
         cache_key TEXT,
+        cached_from TEXT,
         error TEXT,
-        extra TEXT NOT NULL DEFAULT '{}',
         UNIQUE (run_id, name)
     );
     CREATE TABLE artifacts (
         id TEXT PRIMARY KEY,
-        step_id TEXT NOT NULL REFERENCES steps(id),
-        name TEXT NOT NULL,
-        direction TEXT NOT NULL CHECK (direction IN ('input', 'output')),
         uri TEXT NOT NULL,
         data_type TEXT,
         materializer TEXT,
+        producer_step_id TEXT REFERENCES steps(id),
         size INTEGER,
         content_hash TEXT,
-        producer_step_id TEXT,
+        created REAL NOT NULL,
         extra TEXT NOT NULL DEFAULT '{}'
     );
+    CREATE TABLE step_artifacts (
+        step_id TEXT NOT NULL REFERENCES steps(id),
+        artifact_id TEXT NOT NULL REFERENCES artifacts(id),
+        name TEXT NOT NULL,
+        direction TEXT NOT NULL CHECK (direction IN ('input', 'output')),
+        PRIMARY KEY (step_id, direction, name)
+    );
     CREATE INDEX runs_by_pipeline ON runs(pipeline_id, started);
-    CREATE INDEX steps_by_run ON steps(run_id);
-    CREATE INDEX artifacts_by_step ON artifacts(step_id);
-    CREATE INDEX steps_by_cache_key ON steps(cache_key);
+    CREATE INDEX steps_by_cache_key ON steps(cache_key, status, ended);
+    CREATE INDEX step_artifacts_by_artifact ON step_artifacts(artifact_id);
     """,
 }
+SCHEMA_VERSION = max(_MIGRATIONS)
 
-_STEP_COLUMNS = ("name", "status", "started", "ended", "parameters", "cache_key", "error", "extra")
-_ARTIFACT_COLUMNS = (
-    "name", "direction", "uri", "data_type", "materializer", "size", "content_hash", "producer_step_id", "extra",
+_JSON_COLUMNS = frozenset({"parameters", "upstream", "extra", "stack", "runtime_configuration"})
+_RUN_SELECT = (
+    "SELECT runs.*, pipelines.name AS pipeline_name FROM runs JOIN pipelines ON pipelines.id = runs.pipeline_id"
 )
-_JSON_COLUMNS = {"parameters", "extra", "stack", "runtime_configuration"}
 
 
 class SQLiteMetadataStore(BaseMetadataStore):
@@ -86,35 +101,51 @@ class SQLiteMetadataStore(BaseMetadataStore):
         uuid = uuidlib.uuid4()
         return cls(name=name, uuid=uuid, uri=str(Path(local_stores_path) / str(uuid) / "metadata.db"))
 
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._local = None
+
     # -- connection -------------------------------------------------------
 
     def _connection(self) -> sqlite3.Connection:
         if self._local is None:
             self._local = threading.local()
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            Path(self.uri).parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.uri, timeout=60, isolation_level=None)
+        pid, conn = getattr(self._local, "conn", (None, None))
+        if conn is None or pid != os.getpid():  # a forked child never uses its parent's connection
+            conn = self._connect()
+            self._local.conn = (os.getpid(), conn)
+        return conn
+
+    def _connect(self) -> sqlite3.Connection:
+        Path(self.uri).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = sqlite3.connect(self.uri, timeout=60, isolation_level=None, check_same_thread=False)
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             self._migrate(conn)
-            self._local.conn = conn
+        except sqlite3.DatabaseError as exc:
+            raise MetadataStoreError(
+                f"The metadata database {self.uri} cannot be opened ({exc}); move it away to start a new one."
+            ) from None
         return conn
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise RuntimeError(
-                f"The metadata database {self.uri} has schema version {version}, newer than "
-                f"this stackyard-local understands ({SCHEMA_VERSION}); upgrade stackyard-local."
-            )
         if version == SCHEMA_VERSION:
             return
+        if version > SCHEMA_VERSION:
+            raise MetadataStoreError(
+                f"The metadata database {self.uri} has schema version {version}, newer than this "
+                f"stackyard-local understands ({SCHEMA_VERSION}); upgrade stackyard-local."
+            )
         conn.execute("BEGIN IMMEDIATE")
         try:
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            version = conn.execute("PRAGMA user_version").fetchone()[0]  # another process may have migrated
             for target in range(version + 1, SCHEMA_VERSION + 1):
                 for statement in _MIGRATIONS[target].split(";"):
                     if statement.strip():
@@ -125,6 +156,17 @@ class SQLiteMetadataStore(BaseMetadataStore):
             conn.execute("ROLLBACK")
             raise
 
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
     @property
     def schema_version(self) -> int:
         """The database's schema version."""
@@ -132,12 +174,13 @@ class SQLiteMetadataStore(BaseMetadataStore):
 
     def close(self) -> None:
         """Close this thread's connection."""
-        conn = getattr(self._local, "conn", None) if self._local else None
-        if conn is not None:
+        pid, conn = getattr(self._local, "conn", (None, None)) if self._local else (None, None)
+        if conn is not None and pid == os.getpid():
             conn.close()
-            self._local.conn = None
+        if self._local is not None:
+            self._local.conn = (None, None)
 
-    # -- writing ------------------------------------------------------------
+    # -- writing runs ---------------------------------------------------------
 
     def create_run(
         self,
@@ -146,102 +189,166 @@ class SQLiteMetadataStore(BaseMetadataStore):
         *,
         stack: Mapping[str, Any],
         runtime_configuration: Mapping[str, Any],
+        parameters: Mapping[str, Any],
     ) -> str:
-        conn = self._connection()
         run_id = uuidlib.uuid4().hex
         now = time.time()
-        with conn:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute(
-                "INSERT OR IGNORE INTO pipelines (id, name, created) VALUES (?, ?, ?)",
-                (uuidlib.uuid4().hex, pipeline_name, now),
-            )
-            pipeline_id = conn.execute("SELECT id FROM pipelines WHERE name = ?", (pipeline_name,)).fetchone()[0]
-            conn.execute(
-                "INSERT INTO runs (id, pipeline_id, name, status, started, stack, runtime_configuration)"
-                " VALUES (?, ?, ?, 'running', ?, ?, ?)",
-                (run_id, pipeline_id, run_name, now, _dump(stack), _dump(runtime_configuration)),
-            )
+        try:
+            with self._write() as conn:
+                conn.execute(
+                    "INSERT OR IGNORE INTO pipelines (id, name, created) VALUES (?, ?, ?)",
+                    (uuidlib.uuid4().hex, pipeline_name, now),
+                )
+                pipeline_id = conn.execute("SELECT id FROM pipelines WHERE name = ?", (pipeline_name,)).fetchone()[0]
+                conn.execute(
+                    "INSERT INTO runs (id, pipeline_id, name, status, started, stack, runtime_configuration,"
+                    " parameters) VALUES (?, ?, ?, 'running', ?, ?, ?, ?)",
+                    (run_id, pipeline_id, run_name, now, _dump(stack), _dump(runtime_configuration), _dump(parameters)),
+                )
+        except sqlite3.IntegrityError:
+            raise RunExistsError(f"A pipeline run named '{run_name}' already exists; choose another run_name.") from None
         return run_id
 
-    def finish_run(self, run_id: str, status: str) -> None:
-        conn = self._connection()
-        with conn:
-            conn.execute("UPDATE runs SET status = ?, ended = ? WHERE id = ?", (str(status), time.time(), run_id))
-
-    def record_step(self, run_id: str, step: Mapping[str, Any]) -> str:
-        conn = self._connection()
-        values = {k: _encode(k, step[k]) for k in _STEP_COLUMNS if k in step}
-        with conn:
-            conn.execute("BEGIN IMMEDIATE")
-            row = conn.execute("SELECT id FROM steps WHERE run_id = ? AND name = ?", (run_id, step["name"])).fetchone()
-            if row is None:
-                step_id = step.get("id") or uuidlib.uuid4().hex
-                columns = ["id", "run_id", *values]
-                conn.execute(
-                    f"INSERT INTO steps ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-                    (step_id, run_id, *values.values()),
-                )
-            else:
-                step_id = row[0]
-                assignments = ", ".join(f"{k} = ?" for k in values)
-                conn.execute(f"UPDATE steps SET {assignments} WHERE id = ?", (*values.values(), step_id))
-        return str(step_id)
-
-    def record_artifact(self, step_id: str, artifact: Mapping[str, Any]) -> str:
-        conn = self._connection()
-        artifact_id = artifact.get("id") or uuidlib.uuid4().hex
-        values = {k: _encode(k, artifact[k]) for k in _ARTIFACT_COLUMNS if k in artifact}
-        columns = ["id", "step_id", *values]
-        with conn:
+    def finish_run(self, run_id: str, status: str, *, error: str | None = None) -> None:
+        now = time.time()
+        with self._write() as conn:
             conn.execute(
-                f"INSERT INTO artifacts ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-                (artifact_id, step_id, *values.values()),
+                "UPDATE runs SET status = ?, ended = ?, error = ? WHERE id = ?", (str(status), now, error, run_id)
             )
-        return str(artifact_id)
+            if str(status) == "failed":
+                conn.execute(
+                    "UPDATE steps SET status = 'failed', ended = ?, error = COALESCE(error, ?)"
+                    " WHERE run_id = ? AND status = 'running'",
+                    (now, "The run stopped before this step finished.", run_id),
+                )
+
+    # -- writing steps ----------------------------------------------------------
+
+    def start_step(
+        self,
+        run_id: str,
+        name: str,
+        *,
+        parameters: str | Mapping[str, Any],
+        cache_key: str | None,
+        inputs: Mapping[str, str],
+        upstream: Sequence[str] = (),
+    ) -> str:
+        step_id = uuidlib.uuid4().hex
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO steps (id, run_id, name, status, started, parameters, upstream, cache_key)"
+                " VALUES (?, ?, ?, 'running', ?, ?, ?, ?)",
+                (step_id, run_id, name, time.time(), _json(parameters), _dump(list(upstream)), cache_key),
+            )
+            _link(conn, step_id, inputs, "input")
+        return step_id
+
+    def finish_step(
+        self,
+        step_id: str,
+        status: str,
+        *,
+        outputs: Mapping[str, Mapping[str, Any]] | None = None,
+        error: str | None = None,
+    ) -> dict[str, str]:
+        now = time.time()
+        ids: dict[str, str] = {}
+        with self._write() as conn:
+            for name, record in (outputs or {}).items():
+                artifact_id = record.get("id") or uuidlib.uuid4().hex
+                conn.execute(
+                    "INSERT INTO artifacts (id, uri, data_type, materializer, producer_step_id, size,"
+                    " content_hash, created, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        artifact_id, record["uri"], record.get("data_type"), record.get("materializer"), step_id,
+                        record.get("size"), record.get("content_hash"), now, _dump(record.get("extra") or {}),
+                    ),
+                )
+                ids[name] = artifact_id
+            _link(conn, step_id, ids, "output")
+            conn.execute(
+                "UPDATE steps SET status = ?, ended = ?, error = ? WHERE id = ?", (str(status), now, error, step_id)
+            )
+        return ids
+
+    def record_cached_step(
+        self,
+        run_id: str,
+        name: str,
+        *,
+        parameters: str | Mapping[str, Any],
+        cache_key: str,
+        inputs: Mapping[str, str],
+        outputs: Mapping[str, str],
+        cached_from: str,
+        upstream: Sequence[str] = (),
+    ) -> str:
+        step_id = uuidlib.uuid4().hex
+        now = time.time()
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO steps (id, run_id, name, status, started, ended, parameters, upstream, cache_key,"
+                " cached_from) VALUES (?, ?, ?, 'cached', ?, ?, ?, ?, ?, ?)",
+                (step_id, run_id, name, now, now, _json(parameters), _dump(list(upstream)), cache_key, cached_from),
+            )
+            _link(conn, step_id, inputs, "input")
+            _link(conn, step_id, outputs, "output")
+        return step_id
 
     # -- reading -------------------------------------------------------------
 
+    def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        return [_row(r) for r in self._connection().execute(sql, args).fetchall()]
+
     def get_pipelines(self) -> list[dict[str, Any]]:
-        rows = self._connection().execute("SELECT * FROM pipelines ORDER BY created, name").fetchall()
-        return [_row(r) for r in rows]
+        return self._query("SELECT * FROM pipelines ORDER BY created, name")
 
     def get_runs(self, pipeline_name: str | None = None) -> list[dict[str, Any]]:
-        query = "SELECT runs.*, pipelines.name AS pipeline_name FROM runs JOIN pipelines ON pipelines.id = runs.pipeline_id"
-        args: tuple[Any, ...] = ()
-        if pipeline_name is not None:
-            query += " WHERE pipelines.name = ?"
-            args = (pipeline_name,)
-        rows = self._connection().execute(query + " ORDER BY runs.started, runs.rowid", args).fetchall()
-        return [_row(r) for r in rows]
+        if pipeline_name is None:
+            return self._query(_RUN_SELECT + " ORDER BY runs.started, runs.rowid")
+        return self._query(_RUN_SELECT + " WHERE pipelines.name = ? ORDER BY runs.started, runs.rowid", (pipeline_name,))
 
     def get_run(self, name_or_id: str) -> dict[str, Any] | None:
-        row = self._connection().execute(
-            "SELECT runs.*, pipelines.name AS pipeline_name FROM runs JOIN pipelines ON pipelines.id = runs.pipeline_id"
-            " WHERE runs.id = ? OR runs.name = ?",
-            (name_or_id, name_or_id),
-        ).fetchone()
-        return _row(row) if row else None
+        rows = self._query(_RUN_SELECT + " WHERE runs.id = ? OR runs.name = ?", (name_or_id, name_or_id))
+        return rows[0] if rows else None
 
     def get_steps(self, run_id: str) -> list[dict[str, Any]]:
-        rows = self._connection().execute(
-            "SELECT * FROM steps WHERE run_id = ? ORDER BY started IS NULL, started, rowid", (run_id,)
-        ).fetchall()
-        return [_row(r) for r in rows]
+        return self._query("SELECT * FROM steps WHERE run_id = ? ORDER BY started, rowid", (run_id,))
+
+    def get_step(self, run_id: str, name: str) -> dict[str, Any] | None:
+        rows = self._query("SELECT * FROM steps WHERE run_id = ? AND name = ?", (run_id, name))
+        return rows[0] if rows else None
 
     def get_artifacts(self, step_id: str) -> list[dict[str, Any]]:
-        rows = self._connection().execute(
-            "SELECT * FROM artifacts WHERE step_id = ? ORDER BY rowid", (step_id,)
-        ).fetchall()
-        return [_row(r) for r in rows]
+        return self._query(
+            "SELECT step_artifacts.name, step_artifacts.direction, artifacts.* FROM step_artifacts"
+            " JOIN artifacts ON artifacts.id = step_artifacts.artifact_id WHERE step_artifacts.step_id = ?"
+            " ORDER BY step_artifacts.direction, step_artifacts.rowid",
+            (step_id,),
+        )
+
+    def find_cached_steps(self, cache_key: str, limit: int = 3) -> list[dict[str, Any]]:
+        return self._query(
+            "SELECT * FROM steps WHERE cache_key = ? AND status = 'completed' ORDER BY ended DESC LIMIT ?",
+            (cache_key, limit),
+        )
+
+
+def _link(conn: sqlite3.Connection, step_id: str, artifacts: Mapping[str, str], direction: str) -> None:
+    if artifacts:
+        conn.executemany(
+            "INSERT INTO step_artifacts (step_id, artifact_id, name, direction) VALUES (?, ?, ?, ?)",
+            [(step_id, artifact_id, name, direction) for name, artifact_id in artifacts.items()],
+        )
 
 
 def _dump(value: Any) -> str:
     return json.dumps(value, default=str, sort_keys=True)
 
 
-def _encode(column: str, value: Any) -> Any:
-    return _dump(value) if column in _JSON_COLUMNS else value
+def _json(value: str | Mapping[str, Any]) -> str:
+    return value if isinstance(value, str) else _dump(value)
 
 
 def _row(row: sqlite3.Row) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""An orchestrator that runs steps on this machine."""
+"""An orchestrator that runs steps on this machine: one after another, or in parallel processes."""
 
 from __future__ import annotations
 
@@ -8,19 +8,43 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from stackyard.orchestrators import BaseOrchestrator
 
 if TYPE_CHECKING:
+    from stackyard.pipelines.deployment import PipelineDeployment
     from stackyard.stack import Stack
 
 
 class LocalOrchestrator(BaseOrchestrator):
-    """Runs a pipeline's steps in dependency order in the current process."""
+    """Runs a pipeline's steps in dependency order on this machine.
+
+    With ``max_workers = 1`` (the default) steps run one after another in the
+    current process. With more, independent steps run at the same time in up
+    to that many worker processes (``0``: one per CPU); ``start_method`` picks
+    how workers start (``fork``, ``spawn`` or ``forkserver``; empty: ``fork``
+    where available). With ``spawn``/``forkserver``, steps must be importable
+    (defined at module level of an importable module). ``max_workers`` is also
+    a runtime option: ``pipeline.run(max_workers=4)``.
+    """
 
     FLAVOR: ClassVar[str] = "local"
+    RUNTIME_OPTIONS: ClassVar[frozenset[str]] = frozenset({"max_workers"})
+
+    max_workers: int = 1
+    start_method: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        super().__attrs_post_init__()
+        if self.max_workers < 0:
+            raise ValueError("max_workers: use 1 (sequential), N > 1 (parallel processes) or 0 (one per CPU)")
+        if self.start_method not in ("", "fork", "spawn", "forkserver"):
+            raise ValueError("start_method: use fork, spawn or forkserver (or leave it empty)")
 
     def run_pipeline(
-        self, pipeline: Any, stack: Stack, runtime_configuration: Mapping[str, Any]
-    ) -> Any:
-        from stackyard.exceptions import StackyardError
+        self, deployment: PipelineDeployment, stack: Stack, runtime_configuration: Mapping[str, Any]
+    ) -> None:
+        workers = int(runtime_configuration.get("max_workers", self.max_workers))
+        if workers == 1:
+            for name in deployment.steps:
+                deployment.run_step(name)
+            return
+        from stackyard_local.parallel import run_in_processes
 
-        raise StackyardError(
-            "Running pipelines is not available in this version of stackyard-local."
-        )
+        run_in_processes(deployment, workers, self.start_method)

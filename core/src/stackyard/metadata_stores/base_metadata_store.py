@@ -1,9 +1,28 @@
-"""The metadata store base abstraction: the record of pipelines, runs, steps and artifacts."""
+"""The metadata store base abstraction: the record of pipelines, runs, steps and artifacts.
+
+Records are plain dicts, so any back end (SQL, a REST service, ...) can keep
+them; :mod:`stackyard.post_execution` builds typed views on top. Times are
+seconds since the epoch; statuses are :class:`~stackyard.pipelines.ExecutionStatus`
+values. The keys each method returns:
+
+- pipeline: ``id``, ``name``, ``created``
+- run: ``id``, ``name``, ``pipeline_name``, ``status``, ``started``, ``ended``,
+  ``stack`` (name and components), ``runtime_configuration``, ``parameters``, ``error``
+- step: ``id``, ``run_id``, ``name``, ``status``, ``started``, ``ended``,
+  ``parameters``, ``upstream`` (step names), ``cache_key``, ``cached_from``
+  (the step whose outputs a cached step reuses), ``error``
+- artifact (as seen from a step): ``name`` and ``direction`` (``input`` or
+  ``output``) of the edge, then ``id``, ``uri``, ``data_type``,
+  ``materializer``, ``producer_step_id``, ``size``, ``content_hash``, ``extra``
+
+Several processes may write to one store at once (parallel steps); a flavor
+must make each method atomic.
+"""
 
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from stackyard.enums import StackComponentType
@@ -11,13 +30,13 @@ from stackyard.stack.stack_component import StackComponent
 
 
 class BaseMetadataStore(StackComponent):
-    """Tracks what ran: pipelines, their runs, the steps of each run and their artifacts.
-
-    Records are plain dicts so that any back end (SQL, a REST service, ...) can
-    store them; the pipeline layer builds its typed views on top.
-    """
+    """Tracks what ran: pipelines, their runs, the steps of each run and their artifacts."""
 
     TYPE: ClassVar[StackComponentType] = StackComponentType.METADATA_STORE
+    RUNTIME_OPTIONS: ClassVar[frozenset[str]] = frozenset()
+    """Runtime options this flavor reads (see :mod:`stackyard.pipelines.runtime`)."""
+
+    # -- writing runs ----------------------------------------------------------
 
     @abstractmethod
     def create_run(
@@ -27,20 +46,56 @@ class BaseMetadataStore(StackComponent):
         *,
         stack: Mapping[str, Any],
         runtime_configuration: Mapping[str, Any],
+        parameters: Mapping[str, Any],
     ) -> str:
-        """Record a new run (status ``running``) and return its id."""
+        """Record a new run (status ``running``) and return its id (``RunExistsError`` if the name is taken)."""
 
     @abstractmethod
-    def finish_run(self, run_id: str, status: str) -> None:
-        """Set a run's final status and end time."""
+    def finish_run(self, run_id: str, status: str, *, error: str | None = None) -> None:
+        """Set a run's final status, end time and error; steps still ``running`` become ``failed``."""
+
+    # -- writing steps -----------------------------------------------------------
 
     @abstractmethod
-    def record_step(self, run_id: str, step: Mapping[str, Any]) -> str:
-        """Record or update one step of a run; return the step's id."""
+    def start_step(
+        self,
+        run_id: str,
+        name: str,
+        *,
+        parameters: str | Mapping[str, Any],
+        cache_key: str | None,
+        inputs: Mapping[str, str],
+        upstream: Sequence[str] = (),
+    ) -> str:
+        """Record a step as ``running`` with its input artifacts (name -> artifact id); return its id."""
 
     @abstractmethod
-    def record_artifact(self, step_id: str, artifact: Mapping[str, Any]) -> str:
-        """Record an artifact a step produced (or read as input); return its id."""
+    def finish_step(
+        self,
+        step_id: str,
+        status: str,
+        *,
+        outputs: Mapping[str, Mapping[str, Any]] | None = None,
+        error: str | None = None,
+    ) -> dict[str, str]:
+        """Set a step's final status; record its new output artifacts (name -> record); return their ids."""
+
+    @abstractmethod
+    def record_cached_step(
+        self,
+        run_id: str,
+        name: str,
+        *,
+        parameters: str | Mapping[str, Any],
+        cache_key: str,
+        inputs: Mapping[str, str],
+        outputs: Mapping[str, str],
+        cached_from: str,
+        upstream: Sequence[str] = (),
+    ) -> str:
+        """Record a step served from cache, reusing the artifacts (name -> id) of step ``cached_from``."""
+
+    # -- reading ---------------------------------------------------------------------
 
     @abstractmethod
     def get_pipelines(self) -> list[dict[str, Any]]:
@@ -59,5 +114,13 @@ class BaseMetadataStore(StackComponent):
         """The steps of a run, in the order they started."""
 
     @abstractmethod
+    def get_step(self, run_id: str, name: str) -> dict[str, Any] | None:
+        """One step of a run by name, or ``None``."""
+
+    @abstractmethod
     def get_artifacts(self, step_id: str) -> list[dict[str, Any]]:
-        """The artifacts a step produced and consumed."""
+        """The artifacts a step consumed and produced (with the edge's ``name`` and ``direction``)."""
+
+    @abstractmethod
+    def find_cached_steps(self, cache_key: str, limit: int = 3) -> list[dict[str, Any]]:
+        """Completed steps with this cache key, newest first (the caller checks their outputs)."""

@@ -1,0 +1,130 @@
+"""Writing step outputs to the artifact store and reading them back, one folder per artifact."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from stackyard.exceptions import ArtifactNotFoundError, MaterializerError
+from stackyard.materializers.base_materializer import materializer_path
+from stackyard.materializers.registry import _import_object, get_materializer_registry
+
+if TYPE_CHECKING:
+    from stackyard.artifact_stores import BaseArtifactStore
+    from stackyard.materializers import BaseMaterializer
+
+logger = logging.getLogger("stackyard")
+
+HASH_LIMIT = 64 * 1024 * 1024
+"""Artifacts up to this many bytes get a SHA-256 content hash; larger ones are identified by id.
+
+Hashing reads the data again, which would cost large artifacts more than
+writing them; a step whose input is not hashed is cached on the artifact's
+id instead (still a hit when the step that made it came from cache).
+"""
+
+_warned_types: set[str] = set()
+_types: dict[str, type | None] = {}
+
+
+def type_path(data_type: type) -> str:
+    """``module.QualName`` of a type, as recorded on an artifact."""
+    return f"{data_type.__module__}.{data_type.__qualname__}"
+
+
+def resolve_type(path: str | None) -> type | None:
+    """The type recorded as ``path``, or ``None`` if it cannot be imported (e.g. a local class)."""
+    if not path:
+        return None
+    if path not in _types:
+        try:
+            found = _import_object(path)
+            _types[path] = found if isinstance(found, type) else None
+        except Exception:  # noqa: BLE001
+            _types[path] = None
+    return _types[path]
+
+
+def write_artifact(
+    artifact_store: BaseArtifactStore,
+    folder: str,
+    value: Any,
+    materializer: type[BaseMaterializer] | None = None,
+) -> dict[str, Any]:
+    """Write ``value`` into a new folder under ``folder``; return the artifact's record.
+
+    The record has ``id``, ``uri``, ``data_type``, ``materializer``, ``size``,
+    ``content_hash`` (or ``None`` past :data:`HASH_LIMIT`) and ``extra``
+    (the materializer's version, metadata and warnings).
+    """
+    data_type = type(value)
+    cls = materializer or get_materializer_registry().for_type(data_type)
+    artifact_id = uuid.uuid4().hex
+    uri = f"{folder}/{artifact_id}"
+    artifact_store.makedirs(uri)
+    instance = cls(uri, artifact_store)
+    try:
+        instance.save(value)
+    except Exception as exc:
+        raise MaterializerError(
+            f"{cls.__name__} could not write a {type_path(data_type)} to {uri}: {type(exc).__name__}: {exc}"
+        ) from exc
+    size, content_hash = measure(artifact_store, uri)
+    for warning in instance.metadata.get("warnings", ()):
+        key = f"{cls.__name__}:{type_path(data_type)}"
+        if key not in _warned_types:
+            _warned_types.add(key)
+            logger.warning("%s", warning)
+    return {
+        "id": artifact_id,
+        "uri": uri,
+        "data_type": type_path(data_type),
+        "materializer": materializer_path(cls),
+        "size": size,
+        "content_hash": content_hash,
+        "extra": {"materializer_version": cls.VERSION, **instance.metadata},
+    }
+
+
+def measure(artifact_store: BaseArtifactStore, uri: str) -> tuple[int, str | None]:
+    """Total size of the files under ``uri``, and their SHA-256 if at most :data:`HASH_LIMIT` bytes."""
+    files: list[tuple[str, str]] = []
+    for folder, _dirs, names in artifact_store.walk(uri):
+        relative = folder[len(uri):].lstrip("/")
+        files.extend((f"{relative}/{name}" if relative else name, f"{folder}/{name}") for name in names)
+    sizes = [artifact_store.size(path) for _, path in files]
+    total = sum(sizes)
+    if total > HASH_LIMIT:
+        return total, None
+    digest = hashlib.sha256()
+    for (name, path), size in zip(files, sizes):
+        digest.update(f"{name}\0{size}\0".encode())
+        with artifact_store.open(path, "rb") as f:
+            while chunk := f.read(1024 * 1024):
+                digest.update(chunk)
+    return total, digest.hexdigest()
+
+
+def read_artifact(artifact_store: BaseArtifactStore, record: Mapping[str, Any]) -> Any:
+    """Load an artifact by its record, with the materializer that wrote it."""
+    uri = record["uri"]
+    cls = get_materializer_registry().get(record["materializer"])
+    instance = cls(uri, artifact_store)
+    instance.metadata = dict(record.get("extra") or {})
+    try:
+        return instance.load(resolve_type(record.get("data_type")))
+    except FileNotFoundError:
+        if not artifact_store.exists(uri):
+            raise ArtifactNotFoundError(
+                f"The artifact {uri} is missing from the artifact store '{artifact_store.name}'; "
+                "re-run the step that made it (with enable_cache=False)."
+            ) from None
+        raise
+
+
+def identity(record: Mapping[str, Any]) -> str:
+    """What identifies an input artifact in a cache key: its content hash, else its id."""
+    return str(record.get("content_hash") or record["id"])

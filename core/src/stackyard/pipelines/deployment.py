@@ -1,0 +1,179 @@
+"""What an orchestrator is given: one run of a pipeline on a stack, step by step.
+
+The contract for orchestrator flavors: call :meth:`PipelineDeployment.run_step`
+once for every name in :attr:`~PipelineDeployment.steps`, each only after all
+of its :meth:`~PipelineDeployment.upstream_steps` returned; independent steps
+may run at the same time, in threads or in other processes (a deployment
+pickles, its steps by reference). ``run_step`` does everything else: caching,
+loading inputs, the components' step hooks, writing outputs, recording.
+A failing step raises its own exception from ``run_step``; stop starting new
+steps then and let the exception out of ``run_pipeline``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from stackyard.pipelines.artifacts import read_artifact, write_artifact
+from stackyard.pipelines.caching import cache_key, canonical_json, find_cached_outputs
+from stackyard.pipelines.status import ExecutionStatus
+
+if TYPE_CHECKING:
+    from stackyard.pipelines.graph import StepInvocation
+    from stackyard.pipelines.pipeline import PipelineInstance
+    from stackyard.pipelines.runtime import RuntimeConfiguration
+    from stackyard.stack.stack import Stack
+    from stackyard.stack.stack_component import StackComponent
+
+logger = logging.getLogger("stackyard")
+
+
+class PipelineDeployment:
+    """One run of a pipeline instance on a stack, as orchestrators see it."""
+
+    def __init__(
+        self,
+        instance: PipelineInstance,
+        stack: Stack,
+        runtime_configuration: RuntimeConfiguration,
+        run_id: str,
+        *,
+        enable_cache: bool = True,
+    ) -> None:
+        self.pipeline = instance
+        self.stack = stack
+        self.runtime_configuration = runtime_configuration
+        self.run_id = run_id
+        self.enable_cache = enable_cache and instance.enable_cache
+        self._outputs: dict[str, dict[str, dict[str, Any]]] = {}
+
+    @property
+    def pipeline_name(self) -> str:
+        """The pipeline's name."""
+        return self.pipeline.name
+
+    @property
+    def run_name(self) -> str:
+        """The run's name."""
+        return self.runtime_configuration.run_name
+
+    @property
+    def steps(self) -> list[str]:
+        """Every step's name, in an order that respects dependencies."""
+        return self.pipeline.graph.order()
+
+    def upstream_steps(self, name: str) -> frozenset[str]:
+        """The steps that must have finished before step ``name`` may start."""
+        return self.pipeline.graph.upstream(name)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_outputs"] = {}
+        return state
+
+    # -- running one step -----------------------------------------------------
+
+    def run_step(self, name: str) -> ExecutionStatus:
+        """Run step ``name`` (or serve it from cache) and record it; raise what the step raised."""
+        invocation = self.pipeline.graph[name]
+        stack = self.stack
+        metadata_store = stack.metadata_store
+        artifact_store = stack.artifact_store
+        assert metadata_store is not None and artifact_store is not None
+        inputs = {arg: self._output_record(producer, output) for arg, (producer, output) in invocation.inputs.items()}
+        parameters_json = canonical_json(invocation.parameters)
+        key = cache_key(invocation, inputs, artifact_store, parameters_json)
+        input_ids = {arg: record["id"] for arg, record in inputs.items()}
+        upstream = sorted(invocation.upstream)
+        if self.enable_cache and invocation.step.enable_cache:
+            hit = find_cached_outputs(metadata_store, artifact_store, key)
+            if hit is not None:
+                source_id, outputs = hit
+                metadata_store.record_cached_step(
+                    self.run_id, name, parameters=parameters_json, cache_key=key, inputs=input_ids,
+                    outputs={n: a["id"] for n, a in outputs.items()}, cached_from=source_id, upstream=upstream,
+                )
+                self._outputs[name] = outputs
+                logger.info("Step '%s' served from cache.", name)
+                return ExecutionStatus.CACHED
+        step_id = metadata_store.start_step(
+            self.run_id, name, parameters=parameters_json, cache_key=key, inputs=input_ids, upstream=upstream
+        )
+        logger.info("Step '%s' has started.", name)
+        started = time.perf_counter()
+        try:
+            records = self._execute(invocation, inputs)
+        except BaseException as exc:
+            metadata_store.finish_step(step_id, ExecutionStatus.FAILED, error=_error_text(exc))
+            logger.info("Step '%s' failed: %s", name, _error_line(exc))
+            raise
+        ids = metadata_store.finish_step(step_id, ExecutionStatus.COMPLETED, outputs=records)
+        self._outputs[name] = {n: {**r, "id": ids.get(n, r["id"])} for n, r in records.items()}
+        logger.info("Step '%s' has finished in %.3fs.", name, time.perf_counter() - started)
+        return ExecutionStatus.COMPLETED
+
+    def _execute(self, invocation: StepInvocation, inputs: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+        stack = self.stack
+        artifact_store = stack.artifact_store
+        assert artifact_store is not None
+        components = list(stack)
+        prepared: list[StackComponent] = []
+        try:
+            for component in components:
+                component.prepare_step_run()
+                prepared.append(component)
+            values = {arg: read_artifact(artifact_store, record) for arg, record in inputs.items()}
+            result = invocation.step.entrypoint(**invocation.parameters, **values)
+            outputs = invocation.step.split_outputs(result)
+            base = f"{artifact_store.path.rstrip('/')}/{self.pipeline_name}/{invocation.name}"
+            explicit = invocation.step.materializers
+            records = {
+                output: {"name": output, **write_artifact(artifact_store, f"{base}/{output}", value, explicit.get(output))}
+                for output, value in outputs.items()
+            }
+        except BaseException:
+            _call_each(prepared, "cleanup_step_run", raising=False)
+            raise
+        _call_each(prepared, "cleanup_step_run", raising=True)
+        return records
+
+    def _output_record(self, step_name: str, output: str) -> dict[str, Any]:
+        outputs = self._outputs.get(step_name)
+        if outputs is None:  # made in another process: ask the metadata store
+            store = self.stack.metadata_store
+            assert store is not None
+            step = store.get_step(self.run_id, step_name)
+            if step is None:
+                raise RuntimeError(
+                    f"Step '{step_name}' has not run yet; the orchestrator started a step before its upstream steps."
+                )
+            outputs = {a["name"]: a for a in store.get_artifacts(step["id"]) if a["direction"] == "output"}
+            self._outputs[step_name] = outputs
+        return outputs[output]
+
+
+def _call_each(components: list[StackComponent], method: str, *, raising: bool) -> None:
+    """Call ``method`` on every component; the first error is raised after all were called (if ``raising``)."""
+    first: BaseException | None = None
+    for component in components:
+        try:
+            getattr(component, method)()
+        except Exception as exc:  # noqa: BLE001
+            logger.warning(
+                "%s of %s '%s' failed: %s", method, component.TYPE.display_name, component.name, _error_line(exc)
+            )
+            first = first or exc
+    if first is not None and raising:
+        raise first
+
+
+def _error_line(exc: BaseException) -> str:
+    return "".join(traceback.format_exception_only(type(exc), exc)).strip().splitlines()[-1]
+
+
+def _error_text(exc: BaseException) -> str:
+    return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).strip()

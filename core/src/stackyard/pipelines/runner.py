@@ -1,0 +1,142 @@
+"""Running a pipeline instance on a stack: the lifecycle around the orchestrator.
+
+1. validate the stack; warn about runtime options no component declares;
+2. record the run (``running``) in the metadata store;
+3. ``prepare_pipeline_deployment(pipeline, stack, runtime_configuration)``,
+   then ``prepare_pipeline_run()`` on every component;
+4. ``orchestrator.run_pipeline(deployment, stack, runtime_configuration)``;
+5. ``cleanup_pipeline_run()`` on every component — also after a failure or Ctrl-C;
+6. record the run's status (``completed``, ``cached`` if every step was, or
+   ``failed`` with the error), and re-raise a failure to the caller.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from stackyard.exceptions import RunExistsError, StackyardError
+from stackyard.names import validate_name
+from stackyard.pipelines.deployment import PipelineDeployment, _call_each, _error_line
+from stackyard.pipelines.runtime import RuntimeConfiguration, warn_unknown_options
+from stackyard.pipelines.status import ExecutionStatus
+
+if TYPE_CHECKING:
+    from stackyard.metadata_stores import BaseMetadataStore
+    from stackyard.pipelines.pipeline import PipelineInstance
+    from stackyard.post_execution import PipelineRunView
+    from stackyard.stack.stack import Stack
+
+logger = logging.getLogger("stackyard")
+
+
+def run_pipeline(
+    instance: PipelineInstance,
+    *,
+    stack: Stack | None = None,
+    run_name: str | None = None,
+    enable_cache: bool | None = None,
+    options: Mapping[str, Any] | None = None,
+) -> PipelineRunView:
+    """Run ``instance`` on ``stack`` (default: the active stack); return the finished run."""
+    from stackyard.post_execution import PipelineRunView
+
+    options = dict(options or {})
+    if stack is None:
+        from stackyard.repository import Repository
+
+        stack = Repository().active_stack
+    stack.validate()
+    warn_unknown_options(stack, options, stacklevel=3)
+    metadata_store = stack.metadata_store
+    orchestrator = stack.orchestrator
+    assert metadata_store is not None and orchestrator is not None
+    if run_name is not None:
+        validate_name("run", run_name)
+    run_id, run_name = _create_run(metadata_store, instance, stack, run_name, options)
+    configuration = RuntimeConfiguration(options, run_name=run_name, enable_cache=enable_cache)
+    deployment = PipelineDeployment(
+        instance, stack, configuration, run_id, enable_cache=enable_cache is not False
+    )
+    logger.info("Running pipeline '%s' on stack '%s' (run '%s').", instance.name, stack.name, run_name)
+    status, error = ExecutionStatus.FAILED, None
+    components = list(stack)
+    try:
+        for component in components:
+            component.prepare_pipeline_deployment(instance, stack, configuration)
+        for component in components:
+            component.prepare_pipeline_run()
+        orchestrator.run_pipeline(deployment, stack, configuration)
+        status = _outcome(metadata_store, deployment)
+    except BaseException as exc:
+        error = _run_error(metadata_store, run_id, exc)
+        raise
+    finally:
+        try:
+            _call_each(components, "cleanup_pipeline_run", raising=error is None)
+        except Exception as exc:
+            status, error = ExecutionStatus.FAILED, f"cleanup_pipeline_run failed: {_error_line(exc)}"
+            raise
+        finally:
+            metadata_store.finish_run(run_id, status, error=error)
+            logger.info("Pipeline run '%s' %s.", run_name, status.value)
+    return PipelineRunView(metadata_store.get_run(run_id) or {}, stack)
+
+
+def _create_run(
+    store: BaseMetadataStore,
+    instance: PipelineInstance,
+    stack: Stack,
+    run_name: str | None,
+    options: Mapping[str, Any],
+) -> tuple[str, str]:
+    stack_record = {"name": stack.name, "components": {c.TYPE.value: c.to_dict() for c in stack}}
+    fixed = run_name is not None
+    for attempt in range(100):
+        name = run_name if fixed else _default_run_name(instance.name, attempt)
+        assert name is not None
+        try:
+            run_id = store.create_run(
+                instance.name,
+                name,
+                stack=stack_record,
+                runtime_configuration={**options, "run_name": name},
+                parameters=instance.parameters,
+            )
+            return run_id, name
+        except RunExistsError:
+            if fixed:
+                raise
+    raise StackyardError(f"Could not find a free run name for pipeline '{instance.name}'; pass run_name=.")
+
+
+def _default_run_name(pipeline_name: str, attempt: int) -> str:
+    stamp = datetime.datetime.now().strftime("%Y_%m_%d-%H_%M_%S_%f")
+    return f"{pipeline_name}-{stamp}" + (f"-{attempt}" if attempt else "")
+
+
+def _outcome(store: BaseMetadataStore, deployment: PipelineDeployment) -> ExecutionStatus:
+    """``completed``/``cached`` if every step succeeded; raise if the orchestrator skipped one."""
+    statuses = {s["name"]: ExecutionStatus(s["status"]) for s in store.get_steps(deployment.run_id)}
+    missing = [n for n in deployment.steps if not statuses.get(n, ExecutionStatus.FAILED).is_successful]
+    if missing:
+        raise StackyardError(
+            f"The orchestrator finished run '{deployment.run_name}' without running step"
+            f"{'s' if len(missing) > 1 else ''} {', '.join(repr(m) for m in missing)}; "
+            "this is a bug in the orchestrator flavor."
+        )
+    if all(statuses[n] is ExecutionStatus.CACHED for n in deployment.steps):
+        return ExecutionStatus.CACHED
+    return ExecutionStatus.COMPLETED
+
+
+def _run_error(store: BaseMetadataStore, run_id: str, exc: BaseException) -> str:
+    """The run's one-line error: which step failed and why, or what stopped the run."""
+    if isinstance(exc, KeyboardInterrupt):
+        return "Interrupted (KeyboardInterrupt)."
+    failed = [s["name"] for s in store.get_steps(run_id) if s["status"] == ExecutionStatus.FAILED.value]
+    if failed:
+        return f"Step '{failed[0]}' failed: {_error_line(exc)}"
+    return _error_line(exc)

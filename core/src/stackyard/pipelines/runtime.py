@@ -1,0 +1,65 @@
+"""The runtime configuration of a run: options given to ``run()``, handed to every component.
+
+Components declare the options they read in a ``RUNTIME_OPTIONS`` class
+variable (a set of names). Every option still reaches every component; one
+that no component of the stack declares is most likely a typo, so it is
+shown as an :class:`UnknownRuntimeOptionWarning` — never an error.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from stackyard.stack.stack import Stack
+
+CORE_OPTIONS = frozenset({"run_name"})
+"""Options Stackyard itself reads."""
+
+
+class UnknownRuntimeOptionWarning(UserWarning):
+    """A runtime option that no component of the stack declares (likely a typo)."""
+
+
+class RuntimeConfiguration(Mapping[str, Any]):
+    """A read-only mapping of the run's options, plus ``run_name`` (also as attributes)."""
+
+    def __init__(self, options: Mapping[str, Any], *, run_name: str, enable_cache: bool | None = None) -> None:
+        self._data = {**options, "run_name": run_name}
+        self.run_name = run_name
+        self.enable_cache = enable_cache
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"RuntimeConfiguration({self._data!r})"
+
+
+def declared_options(stack: Stack) -> frozenset[str]:
+    """Every option some component of ``stack`` (or Stackyard itself) declares."""
+    names: set[str] = set(CORE_OPTIONS)
+    for component in stack:
+        names.update(getattr(type(component), "RUNTIME_OPTIONS", ()))
+    return frozenset(names)
+
+
+def warn_unknown_options(stack: Stack, options: Mapping[str, Any], stacklevel: int = 2) -> list[str]:
+    """Warn about each option no component declares; return their names."""
+    unknown = sorted(set(options) - declared_options(stack))
+    for name in unknown:
+        warnings.warn(
+            f"Runtime option '{name}' is not declared by any component of stack '{stack.name}'; "
+            "it is passed to every component anyway. Check its spelling.",
+            UnknownRuntimeOptionWarning,
+            stacklevel=stacklevel + 1,
+        )
+    return unknown

@@ -1,0 +1,134 @@
+"""A recorded pipeline run, read back from a metadata store."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from stackyard.exceptions import StepNotFoundError
+from stackyard.pipelines.status import ExecutionStatus
+from stackyard.post_execution.step import StepView, _time
+
+if TYPE_CHECKING:
+    from stackyard.artifact_stores import BaseArtifactStore
+    from stackyard.metadata_stores import BaseMetadataStore
+    from stackyard.stack.stack import Stack
+
+
+class StoreContext:
+    """Where views read from: a stack's metadata store, and artifact stores for ``read()``."""
+
+    def __init__(self, stack: Stack) -> None:
+        assert stack.metadata_store is not None
+        self.stack = stack
+        self.metadata_store: BaseMetadataStore = stack.metadata_store
+
+    def artifact_store_for(self, uri: str) -> BaseArtifactStore:
+        """The stack's artifact store (artifacts are read through it, whatever their scheme)."""
+        store = self.stack.artifact_store
+        assert store is not None
+        return store
+
+
+class PipelineRunView:
+    """One run of a pipeline: status, timings, runtime configuration and its steps."""
+
+    def __init__(self, record: Mapping[str, Any], stack_or_context: Stack | StoreContext) -> None:
+        self._record = dict(record)
+        self._context = (
+            stack_or_context if isinstance(stack_or_context, StoreContext) else StoreContext(stack_or_context)
+        )
+        self._steps: list[StepView] | None = None
+
+    @property
+    def id(self) -> str:
+        """The run's id."""
+        return str(self._record["id"])
+
+    @property
+    def name(self) -> str:
+        """The run's name."""
+        return str(self._record["name"])
+
+    @property
+    def pipeline_name(self) -> str:
+        """The name of the pipeline it ran."""
+        return str(self._record["pipeline_name"])
+
+    @property
+    def status(self) -> ExecutionStatus:
+        """``running``, ``completed``, ``cached`` (every step from cache) or ``failed``."""
+        return ExecutionStatus(self._record["status"])
+
+    @property
+    def error(self) -> str | None:
+        """Why a failed run failed."""
+        return self._record.get("error")
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        """The pipeline's parameters."""
+        return dict(self._record.get("parameters") or {})
+
+    @property
+    def runtime_configuration(self) -> dict[str, Any]:
+        """The runtime options it was given, with ``run_name``."""
+        return dict(self._record.get("runtime_configuration") or {})
+
+    @property
+    def stack(self) -> dict[str, Any]:
+        """The stack it ran on: its name and each component's type, flavor, name and configuration."""
+        return dict(self._record.get("stack") or {})
+
+    @property
+    def start_time(self) -> datetime.datetime | None:
+        """When it started."""
+        return _time(self._record.get("started"))
+
+    @property
+    def end_time(self) -> datetime.datetime | None:
+        """When it ended."""
+        return _time(self._record.get("ended"))
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds it took (``None`` while running)."""
+        started, ended = self._record.get("started"), self._record.get("ended")
+        return None if started is None or ended is None else ended - started
+
+    @property
+    def steps(self) -> list[StepView]:
+        """Its steps, in the order they started."""
+        if self._steps is None:
+            records = self._context.metadata_store.get_steps(self.id)
+            self._steps = [StepView(r, self._context) for r in records]
+        return list(self._steps)
+
+    def get_step(self, name: str) -> StepView:
+        """One step by name (``StepNotFoundError`` naming the steps it has)."""
+        for step in self.steps:
+            if step.name == name:
+                return step
+        names = ", ".join(s.name for s in self.steps) or "none"
+        raise StepNotFoundError(f"Run '{self.name}' has no step named '{name}'; its steps are: {names}.")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data form (for ``--output json``)."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "pipeline": self.pipeline_name,
+            "status": self.status.value,
+            "started": self._record.get("started"),
+            "ended": self._record.get("ended"),
+            "duration": self.duration,
+            "parameters": self.parameters,
+            "runtime_configuration": self.runtime_configuration,
+            "stack": self.stack,
+            "error": self.error,
+            "steps": [s.to_dict() for s in self.steps],
+        }
+
+    def __repr__(self) -> str:
+        return f"PipelineRunView(name={self.name!r}, status={self.status.value!r})"
