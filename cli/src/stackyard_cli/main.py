@@ -1,10 +1,63 @@
-"""Entry point of the ``stackyard`` command."""
+"""Entry point of the ``stackyard`` command.
+
+Only click and this package's small helpers are imported here; every command
+module is loaded when its command runs (see :mod:`stackyard_cli.lazy`).
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 import click
 
 from stackyard_cli import __version__
+from stackyard_cli.lazy import LazyCommand, LazyGroup
+
+_COMMANDS = "stackyard_cli.commands"
+
+COMPONENT_TYPES = (
+    ("orchestrator", "orchestrators"),
+    ("artifact-store", "artifact stores"),
+    ("metadata-store", "metadata stores"),
+    ("container-registry", "container registries"),
+    ("secrets-manager", "secrets managers"),
+    ("step-operator", "step operators"),
+    ("model-deployer", "model deployers"),
+    ("feature-store", "feature stores"),
+    ("experiment-tracker", "experiment trackers"),
+    ("alerter", "alerters"),
+)
+"""``StackComponentType`` spelled out, so that ``--help`` need not import the core (a test keeps them equal)."""
+
+COMMANDS: dict[str, LazyCommand] = {
+    "init": LazyCommand(f"{_COMMANDS}.repository", "init", "Make a folder a Stackyard repository."),
+    "clean": LazyCommand(f"{_COMMANDS}.repository", "clean", "Remove this folder's Stackyard repository."),
+    "profile": LazyCommand(f"{_COMMANDS}.profile", "profile", "Create, list and activate profiles."),
+    "stack": LazyCommand(f"{_COMMANDS}.stack", "stack", "Register, list, activate and share stacks."),
+    "plugin": LazyCommand(f"{_COMMANDS}.plugin", "plugin", "List installed plugins and what they provide."),
+    "pipeline": LazyCommand(f"{_COMMANDS}.pipeline", "pipeline", "Run and inspect pipelines."),
+    **{
+        name: LazyCommand(f"{_COMMANDS}.component", "component_group", f"Manage {plural} and their flavors.", (name,))
+        for name, plural in COMPONENT_TYPES
+    },
+}
+
+
+class RootGroup(LazyGroup):
+    """The ``stackyard`` group: shows core logs and turns errors into one clean line."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from stackyard_cli.errors import debug_enabled, to_user_error, unexpected_error
+        from stackyard_cli.session import showing_logs
+
+        with showing_logs(debug=debug_enabled()):
+            try:
+                return super().invoke(ctx)
+            except (click.ClickException, click.exceptions.Exit, click.Abort):
+                raise
+            except Exception as exc:
+                error = to_user_error(exc) or unexpected_error(exc)
+                raise error from exc
 
 
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -23,7 +76,11 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
     ctx.exit()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=RootGroup,
+    lazy_commands=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.option(
     "--version",
     is_flag=True,
@@ -33,9 +90,13 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
     help="Show the versions of stackyard and its plugin packages.",
 )
 def cli() -> None:
-    """Stackyard: stacks of pluggable MLOps components, and pipelines that run on them."""
+    """Stackyard: stacks of pluggable MLOps components, and pipelines that run on them.
+
+    Every command that reads the configuration first says which profile it
+    uses. Set STACKYARD_DEBUG=1 to see tracebacks; NO_COLOR=1 for plain text.
+    """
 
 
 def main() -> None:
     """Run the CLI."""
-    cli()
+    cli(prog_name="stackyard")

@@ -1,0 +1,311 @@
+"""Everything the CLI writes: tables, JSON/YAML data, messages and the one error printer.
+
+Results (tables, data, "successfully registered" lines) go to stdout; context
+and progress (the active-profile line, log messages, warnings, errors) go to
+stderr, so ``stackyard stack list --output json | jq`` always gets clean data.
+Colour is used only on a terminal and never when ``NO_COLOR`` is set.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import unicodedata
+from collections.abc import Collection, Sequence
+from typing import IO, Any
+
+import click
+
+ACTIVE_MARK = "👉"
+ACTIVE_HEADER = "ACTIVE"
+OUTPUT_FORMATS = ("table", "json", "yaml")
+
+output_option = click.option(
+    "--output",
+    "output_format",
+    type=click.Choice(OUTPUT_FORMATS),
+    default="table",
+    show_default=True,
+    help="Print a table, or data for scripts.",
+)
+"""The ``--output table|json|yaml`` option of every list and describe command."""
+
+
+# -- streams, colour and width -------------------------------------------
+
+
+def _stream(err: bool) -> IO[str]:
+    return click.get_text_stream("stderr" if err else "stdout")
+
+
+def use_color(err: bool = False) -> bool:
+    """Whether to style text on stdout (or stderr): a terminal, and ``NO_COLOR`` unset."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    stream = sys.stderr if err else sys.stdout
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def _style(text: str, err: bool = False, **styles: Any) -> str:
+    return click.style(text, **styles) if use_color(err) else text
+
+
+def terminal_width() -> int | None:
+    """Columns available to a table: ``COLUMNS``, else the terminal's width; ``None`` for a pipe."""
+    env = os.environ.get("COLUMNS", "")
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    try:
+        if sys.stdout.isatty():
+            return os.get_terminal_size(sys.stdout.fileno()).columns
+    except (AttributeError, ValueError, OSError):
+        pass
+    return None
+
+
+def display_width(text: str) -> int:
+    """Terminal cells ``text`` takes: wide characters (👉, CJK) count twice."""
+    if text.isascii():
+        return len(text)
+    width = 0
+    for char in text:
+        if unicodedata.combining(char):
+            continue
+        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    return width
+
+
+# -- messages -----------------------------------------------------------------
+
+
+def echo(message: str = "") -> None:
+    """A result line, on stdout."""
+    click.echo(message, file=_stream(False))
+
+
+def success(message: str) -> None:
+    """A line saying a change was made, on stdout."""
+    click.echo(_style(message, fg="green"), file=_stream(False))
+
+
+def info(message: str) -> None:
+    """Context or progress, on stderr."""
+    click.echo(message, file=_stream(True))
+
+
+def warning(message: str) -> None:
+    """Something the user should know but that does not stop the command, on stderr."""
+    click.echo(_style(message, err=True, fg="yellow"), file=_stream(True))
+
+
+def print_error(message: str) -> None:
+    """The one error printer: ``Error: message`` on stderr."""
+    click.echo(_style("Error: ", err=True, fg="red", bold=True) + message, file=_stream(True))
+
+
+# -- data -----------------------------------------------------------------------
+
+
+def print_data(data: object, fmt: str) -> None:
+    """Print plain data (dicts, lists, strings, numbers, booleans, None) as ``json`` or ``yaml``."""
+    if fmt == "json":
+        import json
+
+        echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    elif fmt == "yaml":
+        echo(to_yaml(data).rstrip("\n"))
+    else:
+        raise ValueError(f"Unknown data format '{fmt}'; use json or yaml.")
+
+
+def to_yaml(data: object) -> str:
+    """A small YAML emitter for plain data (no dependency needed for a few lists and dicts)."""
+    return "\n".join(_yaml_lines(data, 0)) + "\n"
+
+
+def _yaml_lines(data: object, indent: int) -> list[str]:
+    pad = " " * indent
+    if isinstance(data, dict) and data:
+        lines = []
+        for key, value in data.items():
+            head = f"{pad}{_yaml_scalar(str(key))}:"
+            if isinstance(value, (dict, list)) and value:
+                lines.append(head)
+                lines.extend(_yaml_lines(value, indent + (2 if isinstance(value, dict) else 0)))
+            else:
+                lines.append(f"{head} {_yaml_scalar(value)}")
+        return lines
+    if isinstance(data, (list, tuple)) and data:
+        lines = []
+        for item in data:
+            if isinstance(item, (dict, list)) and item:
+                nested = _yaml_lines(item, indent + 2)
+                lines.append(f"{pad}- {nested[0].lstrip()}")
+                lines.extend(nested[1:])
+            else:
+                lines.append(f"{pad}- {_yaml_scalar(item)}")
+        return lines
+    return [pad + _yaml_scalar(data)]
+
+
+_YAML_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "none", "~", "y", "n", ""}
+
+
+def _yaml_scalar(value: object) -> str:
+    import json
+
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return json.dumps(value)
+    if isinstance(value, dict):
+        return "{}"
+    if isinstance(value, (list, tuple)):
+        return "[]"
+    text = str(value)
+    plain = (
+        text.lower() not in _YAML_WORDS
+        and text.isprintable()
+        and text.strip() == text
+        and not text[0] in "-?:,[]{}#&*!|>'\"%@`0123456789.+"
+        and ": " not in text
+        and " #" not in text
+        and not text.endswith(":")
+    )
+    return text if plain else json.dumps(text, ensure_ascii=False)
+
+
+# -- tables -----------------------------------------------------------------------
+
+
+def print_table(
+    headers: list[str],
+    rows: list[list[str]],
+    active_row: int | None = None,
+    *,
+    active_column: bool | None = None,
+    shrinkable: Collection[str] = (),
+    title: str | None = None,
+) -> None:
+    """Print a boxed table on stdout.
+
+    ``active_row`` is the index (in ``rows``) of the row marked 👉 in a leading
+    ACTIVE column; that column is shown when ``active_row`` is given, or always
+    with ``active_column=True`` (for lists where nothing may be active). When
+    the terminal is too narrow, only the columns named in ``shrinkable`` are
+    cut (with …); every other cell — names above all — is printed whole.
+    A cell with newlines takes several lines.
+    """
+    if active_column is None:
+        active_column = active_row is not None
+    headers = list(headers)
+    body = [[_cell(c) for c in row] for row in rows]
+    if active_column:
+        headers.insert(0, ACTIVE_HEADER)
+        body = [[ACTIVE_MARK if i == active_row else "", *row] for i, row in enumerate(body)]
+    for line in render_table(
+        headers,
+        body,
+        width=terminal_width(),
+        shrinkable=shrinkable,
+        centered={ACTIVE_HEADER} if active_column else set(),
+        title=title,
+    ):
+        echo(line)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    text = str(value)
+    return text.replace("\t", " ") if "\t" in text else text
+
+
+def render_table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    width: int | None = None,
+    shrinkable: Collection[str] = (),
+    centered: Collection[str] = (),
+    title: str | None = None,
+) -> list[str]:
+    """The lines of a boxed table (see :func:`print_table`)."""
+    count = len(headers)
+    widths = [display_width(h) for h in headers]
+    for row in rows:
+        for i, cell in enumerate(row[:count]):
+            widths[i] = max(widths[i], *(display_width(part) for part in cell.split("\n")))
+    if width is not None:
+        _shrink(widths, [i for i, h in enumerate(headers) if h in shrinkable], headers, width)
+    align = ["center" if h in centered else "left" for h in headers]
+    color = use_color()
+
+    def line(left: str, fill: str, join: str, right: str) -> str:
+        return left + join.join(fill * (w + 2) for w in widths) + right
+
+    def content(cells: Sequence[str], bold: bool = False) -> list[str]:
+        split = [(cells[i] if i < len(cells) else "").split("\n") for i in range(count)]
+        result = []
+        for index in range(max(len(parts) for parts in split)):
+            parts = []
+            for i, w in enumerate(widths):
+                text = _fit(split[i][index] if index < len(split[i]) else "", w, align[i])
+                parts.append(" " + (click.style(text, bold=True) if bold and color else text) + " ")
+            result.append("┃" + "│".join(parts) + "┃")
+        return result
+
+    lines = []
+    if title:
+        total = sum(widths) + 3 * count + 1
+        lines.append(title.center(total).rstrip() if display_width(title) < total else title)
+    lines.append(line("┏", "━", "┯", "┓"))
+    lines.extend(content(headers, bold=True))
+    lines.append(line("┠", "─", "┼", "┨"))
+    for row in rows:
+        lines.extend(content(row))
+    lines.append(line("┗", "━", "┷", "┛"))
+    return lines
+
+
+_MIN_SHRUNK = 8
+
+
+def _shrink(widths: list[int], candidates: list[int], headers: Sequence[str], width: int) -> None:
+    """Narrow the ``candidates`` columns, widest first, until the table fits ``width``."""
+    excess = sum(widths) + 3 * len(widths) + 1 - width
+    floors = {i: max(display_width(headers[i]), _MIN_SHRUNK) for i in candidates}
+    while excess > 0:
+        room = [i for i in candidates if widths[i] > floors[i]]
+        if not room:
+            return
+        widest = max(room, key=lambda i: widths[i])
+        widths[widest] -= 1
+        excess -= 1
+
+
+def _fit(text: str, width: int, align: str) -> str:
+    size = display_width(text)
+    if size > width:
+        text, size = _truncate(text, width)
+    gap = width - size
+    if align == "center":
+        left = gap // 2
+        return " " * left + text + " " * (gap - left)
+    return text + " " * gap
+
+
+def _truncate(text: str, width: int) -> tuple[str, int]:
+    kept, size = [], 0
+    for char in text:
+        char_width = display_width(char)
+        if size + char_width > width - 1:
+            break
+        kept.append(char)
+        size += char_width
+    return "".join(kept) + "…", size + 1
