@@ -20,28 +20,38 @@ class Flavor:
 
     ``package``/``version`` name the distribution that provides it (``custom``
     for a flavor registered into a profile from an import path). ``source`` is
-    the import path of the class.
+    the import path of the class; the class itself is imported on first use
+    of :attr:`implementation`, so listing flavors needs no flavor module.
     """
 
-    __slots__ = ("type", "name", "implementation", "source", "package", "version", "plugin")
+    __slots__ = ("type", "name", "source", "package", "version", "plugin", "_implementation", "_description")
 
     def __init__(
         self,
         type: StackComponentType,
         name: str,
-        implementation: type[StackComponent],
+        implementation: type[StackComponent] | None,
         source: str,
         package: str,
         version: str | None = None,
         plugin: str | None = None,
+        description: str | None = None,
     ) -> None:
         self.type = type
         self.name = name
-        self.implementation = implementation
         self.source = source
         self.package = package
         self.version = version
         self.plugin = plugin
+        self._implementation = implementation
+        self._description = description
+
+    @property
+    def implementation(self) -> type[StackComponent]:
+        """The flavor class (imported from :attr:`source` on first use)."""
+        if self._implementation is None:
+            self._implementation = check_flavor_class(import_flavor_class(self.source), self.type)
+        return self._implementation
 
     @property
     def is_custom(self) -> bool:
@@ -56,8 +66,9 @@ class Flavor:
     @property
     def description(self) -> str:
         """The first line of the implementation's docstring."""
-        doc = (self.implementation.__doc__ or "").strip()
-        return doc.splitlines()[0].strip() if doc else ""
+        if self._description is None:
+            self._description = first_line(self.implementation.__doc__)
+        return self._description
 
     @property
     def parameters(self) -> dict[str, Parameter]:
@@ -102,34 +113,56 @@ def check_flavor_class(obj: object, component_type: StackComponentType | None = 
 
 
 def import_flavor_class(source: str) -> type:
-    """Import a class from ``pkg.module.Class`` or ``pkg.module:Class``."""
+    """Import a class from ``pkg.module.Class`` or ``pkg.module:Class`` (nested classes too)."""
     module_name, sep, attr = source.partition(":")
-    if not sep:
-        module_name, _, attr = source.rpartition(".")
-    if not module_name or not attr:
+    if sep:
+        candidates = [(module_name, attr)]
+    else:
+        parts = source.split(".")
+        candidates = [(".".join(parts[:i]), ".".join(parts[i:])) for i in range(len(parts) - 1, 0, -1)]
+    if not candidates or not all(candidates[0]):
         raise InvalidFlavorError(
             f"'{source}' is not an import path; use 'package.module.ClassName'."
         )
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise InvalidFlavorError(f"Cannot import '{module_name}' for flavor '{source}': {exc}") from None
-    except Exception as exc:
-        raise InvalidFlavorError(
-            f"Importing '{module_name}' for flavor '{source}' failed: {type(exc).__name__}: {exc}"
-        ) from None
-    try:
-        obj = module
-        for part in attr.split("."):
-            obj = getattr(obj, part)
-    except AttributeError:
-        raise InvalidFlavorError(f"Module '{module_name}' has no '{attr}' (flavor '{source}').") from None
-    return obj  # type: ignore[return-value]
+    first_error: Exception | None = None
+    for module_name, attr in candidates:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name is not None and module_name.startswith(exc.name):
+                first_error = first_error or exc
+                continue  # this prefix is not a module: try a shorter one
+            raise InvalidFlavorError(f"Cannot import '{module_name}' for flavor '{source}': {exc}") from None
+        except Exception as exc:
+            raise InvalidFlavorError(
+                f"Importing '{module_name}' for flavor '{source}' failed: {type(exc).__name__}: {exc}"
+            ) from None
+        try:
+            obj: Any = module
+            for part in attr.split("."):
+                obj = getattr(obj, part)
+        except AttributeError:
+            raise InvalidFlavorError(f"Module '{module_name}' has no '{attr}' (flavor '{source}').") from None
+        return obj  # type: ignore[no-any-return]
+    raise InvalidFlavorError(
+        f"Cannot import '{candidates[-1][0]}' for flavor '{source}': {first_error}"
+    )
 
 
 def source_of(cls: type) -> str:
     """The import path of a class, ``module.QualName``."""
     return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def import_source_of(cls: type) -> str:
+    """The unambiguous import path of a class, ``module:QualName``."""
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+def first_line(doc: str | None) -> str:
+    """The first line of a docstring, or the empty string."""
+    text = (doc or "").strip()
+    return text.splitlines()[0].strip() if text else ""
 
 
 def _label(obj: object) -> str:

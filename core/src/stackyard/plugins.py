@@ -9,12 +9,13 @@ plugin and never stops the others or the caller.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterable
 from typing import Any
 
 from stackyard.enums import StackComponentType
 from stackyard.exceptions import FlavorNotFoundError
-from stackyard.flavors import Flavor, check_flavor_class, source_of
+from stackyard.flavors import Flavor, check_flavor_class, first_line, source_of
 
 DISABLE_ENV = "STACKYARD_DISABLE_PLUGINS"
 """Comma-separated entry point (or distribution) names of plugins to skip."""
@@ -81,7 +82,14 @@ class PluginRegistry:
     def __init__(self) -> None:
         self.plugins: list[PluginInfo] = []
         self.conflicts: list[FlavorConflict] = []
+        self.files: list[str] = []
+        """Source files whose change may change what the plugins provide."""
         self._flavors: dict[StackComponentType, dict[str, Flavor]] = {t: {} for t in StackComponentType}
+        self._all: list[Flavor] = []
+
+    def all_flavors(self) -> list[Flavor]:
+        """Every flavor every plugin provided, including those that lost a conflict."""
+        return list(self._all)
 
     def flavors(self, component_type: StackComponentType) -> list[Flavor]:
         """Installed flavors of a type, sorted by name."""
@@ -100,6 +108,7 @@ class PluginRegistry:
 
     def add_flavor(self, flavor: Flavor) -> None:
         """Add a flavor, recording a conflict if the name is taken."""
+        self._all.append(flavor)
         existing = self._flavors[flavor.type].get(flavor.name)
         if existing is None:
             self._flavors[flavor.type][flavor.name] = flavor
@@ -153,6 +162,8 @@ def discover() -> PluginRegistry:
     manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
     manager.add_hookspecs(hookspecs)
     disabled = _disabled_names()
+    before = set(sys.modules)
+    modules: set[str] = set()
     for ep in _entry_points():
         dist = getattr(ep, "dist", None)
         info = PluginInfo(
@@ -165,6 +176,7 @@ def discover() -> PluginRegistry:
         if ep.name in disabled or info.package in disabled:
             info.status = "disabled"
             continue
+        modules.add(ep.module)
         try:
             plugin = ep.load()
             manager.register(plugin, name=f"{info.package}:{ep.name}")
@@ -175,7 +187,20 @@ def discover() -> PluginRegistry:
             info.errors.append(f"cannot load {ep.value}: {type(exc).__name__}: {exc}")
             continue
         _collect(manager, plugin, info, registry)
+    modules.update(set(sys.modules) - before)
+    modules.update(f.implementation.__module__ for f in registry.all_flavors())
+    registry.files = sorted(_module_files(modules))
     return registry
+
+
+def _module_files(names: Iterable[str]) -> set[str]:
+    """Source files of the named modules: if any changes, what plugins provide may change."""
+    files = set()
+    for name in names:
+        path = getattr(sys.modules.get(name), "__file__", None)
+        if path:
+            files.add(os.path.abspath(path))
+    return files
 
 
 def _collect(manager: Any, plugin: object, info: PluginInfo, registry: PluginRegistry) -> None:
@@ -204,7 +229,16 @@ def _collect(manager: Any, plugin: object, info: PluginInfo, registry: PluginReg
                 info.status = "failed"
                 info.errors.append(f"{hook_name} returned an invalid flavor: {exc}")
                 continue
-            flavor = Flavor(component_type, cls.FLAVOR, cls, source_of(cls), info.package, info.version, info.name)
+            flavor = Flavor(
+                component_type,
+                cls.FLAVOR,
+                cls,
+                source_of(cls),
+                info.package,
+                info.version,
+                info.name,
+                first_line(cls.__doc__),
+            )
             info.flavors.append((component_type, cls.FLAVOR))
             registry.add_flavor(flavor)
 
@@ -227,12 +261,20 @@ _cached: tuple[str, PluginRegistry] | None = None
 def get_registry() -> PluginRegistry:
     """The plugin registry of this process, discovered on first use.
 
-    It is discovered again if ``STACKYARD_DISABLE_PLUGINS`` changed since.
+    Discovery is cached on disk (see :mod:`stackyard.plugin_cache`) and done
+    again whenever the installed distributions or the plugins' files change,
+    or ``STACKYARD_DISABLE_PLUGINS`` changed since.
     """
     global _cached
     key = os.environ.get(DISABLE_ENV, "")
     if _cached is None or _cached[0] != key:
-        _cached = (key, discover())
+        from stackyard import plugin_cache
+
+        registry = plugin_cache.load()
+        if registry is None:
+            registry = discover()
+            plugin_cache.save(registry)
+        _cached = (key, registry)
     return _cached[1]
 
 

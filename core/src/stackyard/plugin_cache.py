@@ -1,0 +1,158 @@
+"""An on-disk cache of plugin discovery, so listing flavors does not import every plugin.
+
+Discovery scans every installed distribution for entry points, imports each
+plugin and calls its hooks: with many plugins that costs hundreds of
+milliseconds. The cache keeps what discovery found (plugins, their status,
+hooks and flavors with import paths and descriptions) and is used only while
+nothing it depends on has changed:
+
+- the Python environment (interpreter, ``sys.prefix``, stackyard-core version)
+  and ``STACKYARD_DISABLE_PLUGINS``;
+- every folder on ``sys.path`` (installing or removing a distribution changes
+  its folder);
+- every source file imported while the plugins were loaded (an editable
+  plugin whose code changes).
+
+Any difference, or a damaged cache file, means discovery runs again, so a
+stale cache can neither hide nor invent a flavor. ``STACKYARD_PLUGIN_CACHE=0``
+turns the cache off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from stackyard.enums import StackComponentType
+from stackyard.flavors import Flavor
+from stackyard.plugins import DISABLE_ENV, PluginInfo, PluginRegistry
+
+CACHE_ENV = "STACKYARD_PLUGIN_CACHE"
+CACHE_VERSION = 1
+
+
+def _enabled() -> bool:
+    return os.environ.get(CACHE_ENV, "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def _environment() -> dict[str, Any]:
+    from stackyard import __version__
+
+    return {
+        "version": CACHE_VERSION,
+        "python": sys.version,
+        "executable": sys.executable,
+        "prefix": sys.prefix,
+        "core": __version__,
+        "disabled": os.environ.get(DISABLE_ENV, ""),
+        "paths": [[entry, _mtime(entry)] for entry in _search_path()],
+    }
+
+
+def _search_path() -> list[str]:
+    return [os.path.abspath(entry or os.curdir) for entry in sys.path]
+
+
+def _mtime(path: str) -> int | None:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return None
+
+
+def _file_state(path: str) -> list[Any]:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return [path, None, None]
+    return [path, info.st_mtime_ns, info.st_size]
+
+
+def cache_file() -> Path:
+    """Where this Python environment's cache lives, under the global config directory."""
+    from stackyard.profiles import config_dir
+
+    digest = hashlib.sha256(f"{sys.executable}\0{sys.prefix}".encode()).hexdigest()[:16]
+    return config_dir() / "cache" / f"plugins-{digest}.json"
+
+
+def load() -> PluginRegistry | None:
+    """The cached registry, or ``None`` if there is none or anything it depends on changed."""
+    if not _enabled():
+        return None
+    try:
+        with open(cache_file(), encoding="utf-8") as handle:
+            data = json.load(handle)
+        if data.get("environment") != _environment():
+            return None
+        if any(_file_state(path) != [path, mtime, size] for path, mtime, size in data["files"]):
+            return None
+        return _registry_from(data)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # missing or damaged: discover again
+
+
+def save(registry: PluginRegistry) -> None:
+    """Write the registry to the cache (best effort: a read-only config dir just means no cache)."""
+    if not _enabled():
+        return
+    data = {
+        "environment": _environment(),
+        "files": [_file_state(path) for path in registry.files],
+        "plugins": [_plugin_to_dict(info, registry) for info in registry.plugins],
+    }
+    try:
+        from stackyard.files import write_text_atomic
+
+        write_text_atomic(cache_file(), json.dumps(data, separators=(",", ":")))
+    except OSError:
+        pass
+
+
+def _plugin_to_dict(info: PluginInfo, registry: PluginRegistry) -> dict[str, Any]:
+    flavors = [
+        {"type": f.type.value, "name": f.name, "source": f.source, "description": f.description}
+        for f in registry.all_flavors()
+        if f.plugin == info.name and f.package == info.package
+    ]
+    return {
+        "name": info.name,
+        "value": info.value,
+        "package": info.package,
+        "version": info.version,
+        "status": info.status,
+        "errors": list(info.errors),
+        "hooks": list(info.hooks),
+        "flavors": flavors,
+    }
+
+
+def _registry_from(data: dict[str, Any]) -> PluginRegistry:
+    registry = PluginRegistry()
+    registry.files = [entry[0] for entry in data["files"]]
+    for raw in data["plugins"]:
+        info = PluginInfo(raw["name"], raw["value"], raw["package"], raw["version"])
+        info.status = raw["status"]
+        info.errors = list(raw["errors"])
+        info.hooks = list(raw["hooks"])
+        registry.plugins.append(info)
+        for entry in raw["flavors"]:
+            component_type = StackComponentType(entry["type"])
+            info.flavors.append((component_type, entry["name"]))
+            registry.add_flavor(
+                Flavor(
+                    component_type,
+                    entry["name"],
+                    None,
+                    entry["source"],
+                    info.package,
+                    info.version,
+                    info.name,
+                    entry["description"],
+                )
+            )
+    return registry

@@ -1,0 +1,130 @@
+"""Plugin discovery is cached on disk, and the cache never hides or invents a flavor."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+
+PLUGIN = '''
+from typing import ClassVar
+from stackyard import hookimpl
+from stackyard.alerters import BaseAlerter
+
+
+class Beeper(BaseAlerter):
+    """Beeps."""
+
+    FLAVOR: ClassVar[str] = "{flavor}"
+
+    def post(self, message):
+        return True
+
+    def ask(self, question):
+        return False
+
+
+@hookimpl
+def stackyard_alerter_flavors():
+    return [Beeper]
+'''
+
+LIST = """
+import json, sys
+from stackyard.plugins import get_registry
+from stackyard.enums import StackComponentType
+registry = get_registry()
+print(json.dumps({
+    "flavors": [f.name for f in registry.flavors(StackComponentType.ALERTER)],
+    "descriptions": [f.description for f in registry.flavors(StackComponentType.ALERTER)],
+    "imported": sorted(m for m in sys.modules if m.startswith(("beeper_plugin", "stackyard_local."))),
+}))
+"""
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    folder = tmp_path / "site"
+    folder.mkdir()
+    return folder
+
+
+def install(site: Path, flavor: str = "beep") -> None:
+    (site / "beeper_plugin.py").write_text(textwrap.dedent(PLUGIN.format(flavor=flavor)))
+    info = site / "stackyard_beeper-1.0.dist-info"
+    info.mkdir(exist_ok=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: stackyard-beeper\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[stackyard.plugins]\nbeeper = beeper_plugin\n")
+
+
+def listing(site: Path, **env: str) -> dict:
+    result = subprocess.run(
+        [sys.executable, "-c", LIST],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(site), "PYTHONDONTWRITEBYTECODE": "1", **env},
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_a_cached_listing_imports_no_plugin_module(site: Path) -> None:
+    install(site)
+    first = listing(site)
+    assert first["flavors"] == ["beep"]
+    assert "beeper_plugin" in first["imported"]
+    second = listing(site)
+    assert second["flavors"] == ["beep"] and second["descriptions"] == ["Beeps."]
+    assert second["imported"] == [], "served from the cache without importing plugins"
+
+
+def test_installing_a_plugin_is_seen_at_once(site: Path) -> None:
+    assert listing(site)["flavors"] == []
+    install(site)
+    assert listing(site)["flavors"] == ["beep"]
+
+
+def test_uninstalling_a_plugin_is_seen_at_once(site: Path) -> None:
+    install(site)
+    assert listing(site)["flavors"] == ["beep"]
+    shutil.rmtree(site / "stackyard_beeper-1.0.dist-info")
+    (site / "beeper_plugin.py").unlink()
+    assert listing(site)["flavors"] == []
+
+
+def test_editing_an_editable_plugin_is_seen_at_once(site: Path) -> None:
+    install(site, flavor="beep")
+    assert listing(site)["flavors"] == ["beep"]
+    install(site, flavor="honk-honk")
+    assert listing(site)["flavors"] == ["honk-honk"]
+
+
+def test_disabling_a_plugin_is_not_hidden_by_the_cache(site: Path) -> None:
+    install(site)
+    assert listing(site)["flavors"] == ["beep"]
+    assert listing(site, STACKYARD_DISABLE_PLUGINS="beeper")["flavors"] == []
+    assert listing(site)["flavors"] == ["beep"]
+
+
+def test_a_damaged_cache_is_rebuilt(site: Path) -> None:
+    install(site)
+    listing(site)
+    files = list((Path(os.environ["STACKYARD_CONFIG_PATH"]) / "cache").glob("plugins-*.json"))
+    assert len(files) == 1
+    files[0].write_text("{not json")
+    assert listing(site)["flavors"] == ["beep"]
+    json.loads(files[0].read_text())
+
+
+def test_the_cache_can_be_turned_off(site: Path) -> None:
+    install(site)
+    assert listing(site, STACKYARD_PLUGIN_CACHE="0")["imported"] != []
+    assert listing(site, STACKYARD_PLUGIN_CACHE="0")["imported"] != []
+    assert list((Path(os.environ["STACKYARD_CONFIG_PATH"]) / "cache").glob("*.json")) == []
