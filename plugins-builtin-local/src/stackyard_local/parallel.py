@@ -34,9 +34,13 @@ def run_in_processes(deployment: PipelineDeployment, max_workers: int, start_met
     executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method))
     try:
         _schedule(deployment, executor, token, payload)
-    except BaseException:
+    except Exception:
+        executor.shutdown(wait=True, cancel_futures=True)  # nothing runs any more: a step failed
+        raise
+    except BaseException:  # Ctrl-C while steps run: stop the workers too
+        processes = list((getattr(executor, "_processes", None) or {}).values())
         executor.shutdown(wait=False, cancel_futures=True)
-        for process in list(getattr(executor, "_processes", {}).values()):
+        for process in processes:
             process.terminate()
         raise
     finally:

@@ -52,6 +52,10 @@ class MaterializerRegistry:
                 table[associated] = cls
         self._lookups.clear()
 
+    def remember(self, cls: type[BaseMaterializer]) -> None:
+        """Make :meth:`get` find ``cls`` by its path without registering it for any type."""
+        self._by_path.setdefault(materializer_path(cls), cls)
+
     def for_type(self, data_type: type) -> type[BaseMaterializer]:
         """The materializer for values of ``data_type`` (the pickle fallback if none matches)."""
         found = self._lookups.get(data_type)

@@ -61,7 +61,10 @@ def write_artifact(
     (the materializer's version, metadata and warnings).
     """
     data_type = type(value)
-    cls = materializer or get_materializer_registry().for_type(data_type)
+    registry = get_materializer_registry()
+    if materializer is not None:
+        registry.remember(materializer)  # explicit ones may not be importable by path (local classes)
+    cls = materializer or registry.for_type(data_type)
     artifact_id = uuid.uuid4().hex
     uri = f"{folder}/{artifact_id}"
     artifact_store.makedirs(uri)

@@ -176,4 +176,8 @@ def _error_line(exc: BaseException) -> str:
 
 
 def _error_text(exc: BaseException) -> str:
-    return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).strip()
+    """The traceback of a step's error, from the step's own code on (Stackyard's frames left out)."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None and tb.tb_frame.f_code.co_filename == __file__:
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(exc), exc, tb)).strip()

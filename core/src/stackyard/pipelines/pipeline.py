@@ -48,6 +48,12 @@ class Pipeline:
         bound.apply_defaults()
         return dict(bound.arguments)
 
+    def __reduce__(self) -> Any:
+        # pickled by reference, so a deployment can be sent to spawned worker processes
+        from stackyard.pipelines.step import _import_step
+
+        return (_import_step, (self.entrypoint.__module__, self.__qualname__))
+
     def run(self, **options: Any) -> PipelineRunView:
         """Run the pipeline with its default parameters: ``pipeline().run(**options)``."""
         return self().run(**options)

@@ -102,7 +102,7 @@ class Step:
                 f"it accepts: {', '.join(accepted) or 'nothing'}."
             )
         try:
-            bound = self.signature.bind(*args, **kwargs)
+            bound = self.signature.bind_partial(*args, **kwargs)
         except TypeError as exc:
             raise UnknownParameterError(
                 f"Step '{self.name}': {exc}; it accepts: {', '.join(accepted) or 'nothing'}."

@@ -1,0 +1,240 @@
+"""``stackyard pipeline``: run pipelines from files, and inspect the runs of the active stack."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import inspect
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from stackyard_cli import output
+from stackyard_cli.errors import UserError
+from stackyard_cli.session import open_repository
+
+if TYPE_CHECKING:
+    from stackyard.post_execution import PipelineRunView, StepView
+
+
+@contextlib.contextmanager
+def _user_errors() -> Iterator[None]:
+    """Stackyard errors as one ``Error:`` line and exit code 1, also when this group runs on its own."""
+    from stackyard.exceptions import StackyardError
+
+    try:
+        yield
+    except StackyardError as exc:
+        raise UserError(str(exc), exc) from exc
+
+
+@click.group()
+def pipeline() -> None:
+    """Run pipelines and inspect their runs.
+
+    Runs are read from the metadata store of the active stack.
+    """
+
+
+@pipeline.command()
+@click.argument("spec", metavar="FILE.py:PIPELINE")
+@click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE", help="A pipeline parameter (repeatable).")
+@click.option("--config", "-c", "config_file", type=click.Path(dir_okay=False), help="A run configuration TOML file.")
+@click.option(
+    "--option", "options", multiple=True, metavar="KEY=VALUE",
+    help="A runtime option handed to every stack component (repeatable).",
+)
+@click.option("--run-name", help="Name of the run (default: PIPELINE-timestamp).")
+@click.option("--no-cache", is_flag=True, help="Run every step, even unchanged ones.")
+@click.option("--stack", "stack_name", metavar="NAME", help="Run on this stack instead of the active one.")
+def run(
+    spec: str,
+    params: tuple[str, ...],
+    config_file: str | None,
+    options: tuple[str, ...],
+    run_name: str | None,
+    no_cache: bool,
+    stack_name: str | None,
+) -> None:
+    """Run the pipeline PIPELINE defined in FILE.py on the active stack.
+
+    \b
+    A run configuration file may hold:
+      run_name = "nightly"
+      enable_cache = false
+      [parameters]               # the pipeline's parameters
+      count = 5
+      [runtime_configuration]    # options handed to every stack component
+      max_workers = 2
+    --param, --option, --run-name and --no-cache override the file.
+    """
+    from stackyard.pipelines.loading import load_pipeline, parse_assignments, parse_value, read_run_config
+    from stackyard.pipelines.pipeline import PipelineInstance
+
+    with _user_errors():
+        repo = open_repository()
+        config: dict[str, Any] = {}
+        if config_file:
+            if not Path(config_file).is_file():
+                raise UserError(f"No run configuration file {config_file}.")
+            config = read_run_config(config_file)
+        loaded = load_pipeline(spec)
+        definition = loaded.pipeline if isinstance(loaded, PipelineInstance) else loaded
+        signature = definition.signature.parameters
+        parameters = dict(loaded.parameters) if isinstance(loaded, PipelineInstance) else {}
+        parameters.update(config.get("parameters", {}))
+        for key, text in parse_assignments(params, "param").items():
+            annotation = signature[key].annotation if key in signature else inspect.Parameter.empty
+            parameters[key] = parse_value(text, annotation)
+        runtime = dict(config.get("runtime_configuration", {}))
+        runtime.update({k: parse_value(v) for k, v in parse_assignments(options, "option").items()})
+        instance = definition(**parameters)
+        stack = repo.get_stack(stack_name) if stack_name else repo.active_stack
+        enable_cache = False if no_cache else config.get("enable_cache")
+        name = run_name or config.get("run_name")
+    since = time.time()
+    try:
+        result = instance.run(stack=stack, run_name=name, enable_cache=enable_cache, **runtime)
+    except (Exception, KeyboardInterrupt) as exc:
+        raise _run_failure(repo, stack, instance.name, exc, since) from exc
+    steps = result.steps
+    cached = sum(1 for s in steps if s.is_cached)
+    output.success(
+        f"Pipeline run '{result.name}' {result.status.value} in {_seconds(result.duration)}: "
+        f"{len(steps)} step{'s' if len(steps) != 1 else ''}, {cached} from cache."
+    )
+    output.info(f"Details: stackyard pipeline run-describe {result.name}")
+
+
+def _run_failure(repo: Any, stack: Any, pipeline_name: str, exc: BaseException, since: float) -> UserError:
+    """One line for a failed run (printing the failed step's traceback first), or for what stopped it."""
+    from stackyard.exceptions import StackyardError
+
+    runs = repo.get_runs(pipeline_name, stack=stack)
+    latest = runs[-1] if runs else None
+    if latest is None or latest.status.value != "failed" or (latest.start_time is not None and latest.start_time.timestamp() < since):
+        message = str(exc) if isinstance(exc, StackyardError) else f"{type(exc).__name__}: {exc}"
+        return UserError(message, exc)
+    failed = [s for s in latest.steps if s.status.value == "failed" and s.error]
+    if failed and failed[0].error:
+        output.info(failed[0].error)
+    return UserError(
+        f"Pipeline run '{latest.name}' failed. {latest.error} "
+        f"(stackyard pipeline run-describe {latest.name})",
+        exc,
+    )
+
+
+@pipeline.command("list")
+@output.output_option
+def list_pipelines(output_format: str) -> None:
+    """List the pipelines that have runs, with their latest run."""
+    with _user_errors():
+        repo = open_repository()
+        rows, data = [], []
+        for found in repo.get_pipelines():
+            runs = found.runs
+            latest = runs[-1] if runs else None
+            data.append({
+                "name": found.name,
+                "runs": len(runs),
+                "latest_run": latest.name if latest else None,
+                "latest_status": latest.status.value if latest else None,
+            })
+            rows.append([
+                found.name, str(len(runs)), latest.name if latest else "",
+                latest.status.value if latest else "", _when(latest.start_time) if latest else "",
+            ])
+    if output_format != "table":
+        output.print_data(data, output_format)
+    elif not rows:
+        output.info("No pipeline has run on this stack yet; run one with stackyard pipeline run FILE.py:PIPELINE.")
+    else:
+        output.print_table(["PIPELINE", "RUNS", "LATEST RUN", "STATUS", "STARTED"], rows, shrinkable={"LATEST RUN"})
+
+
+@pipeline.command()
+@click.argument("name", required=False)
+@output.output_option
+def runs(name: str | None, output_format: str) -> None:
+    """List the runs of pipeline NAME (or of every pipeline), oldest first."""
+    with _user_errors():
+        repo = open_repository()
+        found = repo.get_pipeline(name).runs if name else repo.get_runs()
+    if output_format != "table":
+        output.print_data([_run_summary(r) for r in found], output_format)
+        return
+    if not found:
+        output.info("No runs yet; start one with stackyard pipeline run FILE.py:PIPELINE.")
+        return
+    rows = [
+        [r.name, r.pipeline_name, r.status.value, _when(r.start_time), _seconds(r.duration), r.stack.get("name", "")]
+        for r in found
+    ]
+    output.print_table(["RUN NAME", "PIPELINE", "STATUS", "STARTED", "DURATION", "STACK"], rows, shrinkable={"RUN NAME"})
+
+
+@pipeline.command("run-describe")
+@click.argument("run_name", metavar="RUN")
+@output.output_option
+def run_describe(run_name: str, output_format: str) -> None:
+    """Show a run's steps: statuses, durations, cache hits and artifact URIs."""
+    with _user_errors():
+        repo = open_repository()
+        found = repo.get_run(run_name)
+        steps = found.steps
+        if output_format != "table":
+            output.print_data(found.to_dict(), output_format)
+            return
+        rows = [_step_row(s) for s in steps]
+    output.echo(f"Run:        {found.name}")
+    output.echo(f"Pipeline:   {found.pipeline_name}")
+    output.echo(f"Status:     {found.status.value}")
+    output.echo(f"Stack:      {found.stack.get('name', '')}")
+    output.echo(f"Started:    {_when(found.start_time)}")
+    output.echo(f"Duration:   {_seconds(found.duration)}")
+    if found.parameters:
+        output.echo(f"Parameters: {_pairs(found.parameters)}")
+    options = {k: v for k, v in found.runtime_configuration.items() if k != "run_name"}
+    if options:
+        output.echo(f"Runtime configuration: {_pairs(options)}")
+    if found.error:
+        output.echo(f"Error:      {found.error}")
+    output.print_table(
+        ["STEP", "STATUS", "DURATION", "CACHED", "OUTPUTS"], rows, shrinkable={"OUTPUTS"}
+    )
+
+
+def _step_row(step: StepView) -> list[str]:
+    outputs = "; ".join(f"{n}: {a.uri}" for n, a in step.outputs.items())
+    if step.status.value == "failed" and step.error:
+        outputs = step.error.strip().splitlines()[-1]
+    return [step.name, step.status.value, _seconds(step.duration), "yes" if step.is_cached else "no", outputs]
+
+
+def _run_summary(found: PipelineRunView) -> dict[str, Any]:
+    return {
+        "name": found.name,
+        "pipeline": found.pipeline_name,
+        "status": found.status.value,
+        "started": found.start_time.isoformat() if found.start_time else None,
+        "duration": found.duration,
+        "stack": found.stack.get("name"),
+    }
+
+
+def _pairs(values: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in values.items())
+
+
+def _when(moment: datetime.datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return ""
+    return f"{value * 1000:.1f}ms" if value < 1 else f"{value:.2f}s"

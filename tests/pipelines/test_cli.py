@@ -1,0 +1,138 @@
+"""``stackyard pipeline``: run from a file, list pipelines and runs, describe a run."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from stackyard import Repository
+from stackyard_cli.commands.pipeline import pipeline
+
+PIPELINE_FILE = """
+from stackyard import pipeline, step
+
+@step
+def make_numbers(count: int = 3) -> list:
+    return list(range(count))
+
+@step
+def total(numbers: list) -> int:
+    if len(numbers) > 10:
+        raise ValueError("too many numbers")
+    return sum(numbers)
+
+@pipeline
+def sum_pipeline(count: int = 3):
+    total(make_numbers(count=count))
+
+not_a_pipeline = 3
+"""
+
+
+@pytest.fixture
+def pipeline_file(isolated: Path) -> Path:
+    path = isolated / "pipelines" / "sums.py"
+    path.parent.mkdir()
+    path.write_text(PIPELINE_FILE)
+    return path
+
+
+@pytest.fixture
+def cli() -> CliRunner:
+    return CliRunner()
+
+
+def invoke(cli: CliRunner, *args: str) -> object:
+    return cli.invoke(pipeline, list(args), catch_exceptions=False)
+
+
+def test_run_a_pipeline_from_a_file_with_parameters(cli: CliRunner, pipeline_file: Path) -> None:
+    result = invoke(cli, "run", "pipelines/sums.py:sum_pipeline", "--param", "count=5", "--run-name", "five")
+    assert result.exit_code == 0, result.output
+    assert "Pipeline run 'five' completed" in result.output
+    assert "2 steps, 0 from cache" in result.output
+    run = Repository().get_run("five")
+    assert run.parameters == {"count": 5}
+    assert run.get_step("total").output.read() == 10
+
+
+def test_run_with_a_config_file(cli: CliRunner, pipeline_file: Path, isolated: Path) -> None:
+    config = isolated / "run.toml"
+    config.write_text(
+        textwrap.dedent(
+            """
+            run_name = "configured"
+            [parameters]
+            count = 4
+            [runtime_configuration]
+            max_workers = 1
+            """
+        )
+    )
+    result = invoke(cli, "run", f"{pipeline_file}:sum_pipeline", "--config", str(config))
+    assert result.exit_code == 0, result.output
+    run = Repository().get_run("configured")
+    assert run.get_step("total").output.read() == 6
+    assert run.runtime_configuration == {"max_workers": 1, "run_name": "configured"}
+    again = invoke(cli, "run", f"{pipeline_file}:sum_pipeline", "-c", str(config), "-p", "count=4", "--run-name", "again")
+    assert "2 from cache" in again.output
+    fresh = invoke(cli, "run", f"{pipeline_file}:sum_pipeline", "-c", str(config), "--no-cache", "--run-name", "fresh")
+    assert "0 from cache" in fresh.output
+
+
+def test_a_failing_step_exits_non_zero_with_its_traceback(cli: CliRunner, pipeline_file: Path) -> None:
+    result = cli.invoke(pipeline, ["run", f"{pipeline_file}:sum_pipeline", "-p", "count=50", "--run-name", "bad"])
+    assert result.exit_code == 1
+    assert 'raise ValueError("too many numbers")' in result.output
+    assert "Error: Pipeline run 'bad' failed. Step 'total' failed: ValueError: too many numbers" in result.output
+    assert Repository().get_run("bad").status == "failed"
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("pipelines/sums.py", "use path/to/file.py:pipeline_name"),
+        ("missing.py:p", "No file missing.py"),
+        ("pipelines/sums.py:nope", "has no attribute 'nope'; pipelines in it: sum_pipeline"),
+        ("pipelines/sums.py:not_a_pipeline", "it is not a @pipeline"),
+    ],
+)
+def test_bad_pipeline_specs(cli: CliRunner, pipeline_file: Path, spec: str, message: str) -> None:
+    result = cli.invoke(pipeline, ["run", spec])
+    assert result.exit_code == 1
+    assert message in result.output
+
+
+def test_unknown_parameter_is_a_clean_error(cli: CliRunner, pipeline_file: Path) -> None:
+    result = cli.invoke(pipeline, ["run", f"{pipeline_file}:sum_pipeline", "-p", "size=3"])
+    assert result.exit_code == 1
+    assert "Error: Pipeline 'sum_pipeline' has no parameter 'size'" in result.output
+
+
+def test_list_runs_and_describe(cli: CliRunner, pipeline_file: Path) -> None:
+    invoke(cli, "run", f"{pipeline_file}:sum_pipeline", "--run-name", "first")
+    invoke(cli, "run", f"{pipeline_file}:sum_pipeline", "--run-name", "second")
+    listed = invoke(cli, "list")
+    assert "sum_pipeline" in listed.output and "second" in listed.output and "cached" in listed.output
+    runs = invoke(cli, "runs", "sum_pipeline")
+    lines = [line for line in runs.output.splitlines() if "sum_pipeline" in line]
+    assert "first" in lines[0] and "second" in lines[1]
+    described = invoke(cli, "run-describe", "second")
+    assert "Status:     cached" in described.output
+    uri = Repository().get_run("second").get_step("total").output.uri
+    rows = [line for line in described.output.splitlines() if line.startswith("┃ total")]
+    assert "cached" in rows[0] and "yes" in rows[0]
+    as_json = json.loads(invoke(cli, "run-describe", "second", "--output", "json").stdout)
+    assert as_json["steps"][1]["outputs"]["output"]["uri"] == uri
+
+
+def test_describe_and_runs_of_unknown_names(cli: CliRunner) -> None:
+    result = cli.invoke(pipeline, ["run-describe", "nope"])
+    assert result.exit_code == 1 and "No pipeline run named 'nope'" in result.output
+    result = cli.invoke(pipeline, ["runs", "nope"])
+    assert result.exit_code == 1 and "No pipeline named 'nope'" in result.output
+    assert "No pipeline has run" in cli.invoke(pipeline, ["list"]).output

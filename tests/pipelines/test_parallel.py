@@ -1,0 +1,122 @@
+"""The local orchestrator runs independent steps at the same time in worker processes."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from stackyard import Repository, pipeline, step
+from stackyard.pipelines import ExecutionStatus
+from stackyard.stack.stack import Stack
+from stackyard_local import LocalOrchestrator
+
+
+@step
+def meet(folder: str, me: str, other: str) -> int:
+    """Wait until step ``other`` is running too: only possible if both run at the same time."""
+    Path(folder, me).touch()
+    deadline = time.monotonic() + 60
+    while not Path(folder, other).exists():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"step {me} never met step {other}: they did not run concurrently")
+        time.sleep(0.01)
+    return os.getpid()
+
+
+@step
+def join(a: int, b: int) -> list:
+    return sorted({a, b})
+
+
+@step
+def explode(pid: int) -> int:
+    raise RuntimeError("branch failed")
+
+
+@pipeline
+def rendezvous(folder: str):
+    left = meet(folder=folder, me="left", other="right")
+    right = meet(folder=folder, me="right", other="left")
+    join(left, right)
+
+
+def parallel_stack(stack: Stack, **config: object) -> Stack:
+    return Stack(
+        "parallel",
+        orchestrator=LocalOrchestrator(name="parallel", max_workers=2, **config),
+        artifact_store=stack.artifact_store,
+        metadata_store=stack.metadata_store,
+    )
+
+
+def test_independent_steps_run_concurrently_in_worker_processes(stack: Stack, tmp_path: Path) -> None:
+    run = rendezvous(folder=str(tmp_path)).run(stack=parallel_stack(stack))
+    assert run.status is ExecutionStatus.COMPLETED
+    pids = run.get_step("join").output.read()
+    assert len(pids) == 2 and os.getpid() not in pids
+    assert [s.status.value for s in run.steps] == ["completed"] * 3
+
+
+def test_max_workers_is_also_a_runtime_option(tmp_path: Path) -> None:
+    run = rendezvous(folder=str(tmp_path)).run(max_workers=2)
+    assert run.status is ExecutionStatus.COMPLETED
+
+
+def test_a_failing_branch_fails_the_run_and_the_other_branch_finishes(stack: Stack, tmp_path: Path) -> None:
+    @pipeline
+    def half_broken(folder: str):
+        left = meet(folder=folder, me="left", other="right")
+        right = meet(folder=folder, me="right", other="left")
+        explode(left)
+        join(left, right)
+
+    with pytest.raises(RuntimeError, match="branch failed"):
+        half_broken(folder=str(tmp_path)).run(stack=parallel_stack(stack), run_name="half")
+    run = Repository().get_run("half")
+    assert run.status is ExecutionStatus.FAILED
+    assert run.get_step("explode").status is ExecutionStatus.FAILED
+    assert run.get_step("meet").status is ExecutionStatus.COMPLETED
+    assert run.get_step("meet_2").status is ExecutionStatus.COMPLETED
+
+
+def test_parallel_runs_use_the_cache_too(stack: Stack, tmp_path: Path) -> None:
+    rendezvous(folder=str(tmp_path)).run(stack=parallel_stack(stack))
+    run = rendezvous(folder=str(tmp_path)).run(stack=parallel_stack(stack))
+    assert run.status is ExecutionStatus.CACHED
+
+
+def test_spawned_workers_import_the_steps(stack: Stack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "spawn_pipeline.py").write_text(
+        textwrap.dedent(
+            """
+            import os
+            from stackyard import pipeline, step
+
+            @step
+            def pid(n: int) -> int:
+                return os.getpid() * 0 + n
+
+            @step
+            def add(a: int, b: int) -> int:
+                return a + b
+
+            @pipeline
+            def spawned():
+                add(pid(n=1), pid(n=2))
+            """
+        )
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import spawn_pipeline
+
+    run = spawn_pipeline.spawned().run(stack=parallel_stack(stack, start_method="spawn"))
+    assert run.get_step("add").output.read() == 3
+
+
+def test_the_orchestrator_refuses_a_negative_worker_count() -> None:
+    with pytest.raises(ValueError, match="max_workers"):
+        LocalOrchestrator(name="bad", max_workers=-1)
