@@ -318,3 +318,23 @@ def test_future_annotations_in_a_flavor_module(tmp_path: Path, monkeypatch: pyte
     import future_flavor
 
     assert future_flavor.Later(name="l", limit="4").limit == 4
+
+
+def test_one_unresolvable_annotation_does_not_stop_the_others(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "typed_only.py").write_text(
+        "from __future__ import annotations\n"
+        "from typing import TYPE_CHECKING, ClassVar\n"
+        "from stackyard.alerters import BaseAlerter\n"
+        "if TYPE_CHECKING:\n"
+        "    from somewhere import Client\n"
+        "class Typed(BaseAlerter):\n"
+        "    FLAVOR: ClassVar[str] = 'typed'\n"
+        "    retries: int = 1\n"
+        "    _client: Client | None = None\n"
+        "    def post(self, message: str) -> bool: return True\n"
+        "    def ask(self, question: str) -> bool: return True\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import typed_only
+
+    assert typed_only.Typed.from_config("t", {"retries": "7"}).retries == 7

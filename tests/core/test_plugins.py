@@ -191,3 +191,17 @@ def test_an_unregistered_class_cannot_back_a_component() -> None:
 
     with pytest.raises(InvalidFlavorError, match="not the registered artifact store flavor 'local'"):
         Repository().register_stack_component(Sneaky(name="s", path="/tmp/s"))
+
+
+def test_a_misspelled_hook_is_reported(make_plugin: Callable[..., Path]) -> None:
+    make_plugin(
+        "stackyard-typo",
+        "typo_plugin",
+        "from stackyard import hookimpl\n@hookimpl\ndef stackyard_artefact_store_flavors():\n    return []\n",
+    )
+    typo = plugin_named("stackyard-typo")
+    assert typo.status == "failed"
+    assert typo.error == (
+        "implements unknown hook stackyard_artefact_store_flavors "
+        "(did you mean stackyard_artifact_store_flavors?)"
+    )

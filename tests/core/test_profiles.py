@@ -156,3 +156,9 @@ def test_a_repository_naming_a_deleted_profile_says_so(isolated: Path) -> None:
     Repository(isolated.parent).delete_profile("gone")
     with pytest.raises(ProfileNotFoundError, match="The repository at .* uses the profile 'gone', which does not exist"):
         Repository().active_stack  # noqa: B018
+
+
+def test_a_relative_store_path_is_made_absolute(isolated: Path) -> None:
+    profile = Repository().create_profile("rel", url="stores/rel")
+    assert profile.url == (isolated / "stores" / "rel").as_uri()
+    assert Repository().get_profile("rel").store_path == isolated / "stores" / "rel"

@@ -228,7 +228,7 @@ def test_update_component_reports_bad_parameters_and_changes_nothing() -> None:
     repo.register_stack_component(SQLiteMetadataStore(name="db", uri="/tmp/db"))
     with pytest.raises(ComponentConfigError, match="unknown parameter url"):
         repo.update_stack_component("metadata_store", "db", {"url": "x"})
-    with pytest.raises(InUseError, match="required"):
+    with pytest.raises(ComponentConfigError, match="uri is required and cannot be removed"):
         repo.update_stack_component("metadata_store", "db", remove=["uri"])
     assert repo.get_stack_component("metadata_store", "db").config == {"uri": "/tmp/db"}
 
@@ -293,3 +293,74 @@ def test_component_whose_flavor_is_gone_still_lists_and_deletes(config_dir: Path
         repo.load_stack_component("alerter", "pager")
     repo.deregister_stack_component("alerter", "pager")
     assert repo.get_stack_components("alerter") == []
+
+
+def test_updating_a_component_keeps_the_stacks_using_it_valid(tmp_path: Path) -> None:
+    from stackyard.alerters import BaseAlerter  # noqa: F401 - flavor below is registered as custom
+    module = tmp_path / "needs_remote.py"
+    module.write_text(
+        "from typing import ClassVar\n"
+        "from stackyard_local import LocalArtifactStore\n"
+        "class RemoteOnly(LocalArtifactStore):\n"
+        "    FLAVOR: ClassVar[str] = 'remote-only'\n"
+        "    def validate_stack(self, stack):\n"
+        "        return [] if self.path.startswith('/remote') else ['path must be under /remote']\n"
+    )
+    import sys
+
+    sys.path.insert(0, str(tmp_path))
+    try:
+        repo = Repository()
+        flavor = repo.register_flavor("needs_remote.RemoteOnly")
+        repo.register_stack_component(flavor.create("far", {"path": "/remote/a"}))
+        repo.copy_stack("default", "remote")
+        repo.update_stack("remote", {"artifact_store": "far"})
+        with pytest.raises(StackValidationError, match="path must be under /remote"):
+            repo.update_stack_component(ART, "far", {"path": "/local"})
+        assert repo.get_stack_component(ART, "far").config == {"path": "/remote/a"}
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("needs_remote", None)
+
+
+def test_register_stack_refuses_a_same_named_component_with_other_settings() -> None:
+    repo = Repository()
+    default = repo.load_stack_component(ART, "default")
+    changed = LocalArtifactStore(name="default", uuid=default.uuid, path="/elsewhere")
+    stack = Stack(
+        name="sneaky",
+        orchestrator=repo.load_stack_component(ORCH, "default"),
+        artifact_store=changed,
+        metadata_store=repo.load_stack_component("metadata_store", "default"),
+    )
+    with pytest.raises(StackComponentExistsError, match="different artifact store named 'default'"):
+        repo.register_stack(stack)
+
+
+def test_a_damaged_component_file_can_still_be_deleted(config_dir: Path) -> None:
+    repo = Repository()
+    repo.register_stack_component(LocalArtifactStore(name="bad", path="/tmp/bad"))
+    path = config_dir / "profiles" / "default" / "components" / "artifact_store" / "bad.toml"
+    path.write_text("garbage = [")
+    repo.deregister_stack_component(ART, "bad")
+    assert not path.exists()
+
+
+def test_custom_flavors_can_be_deregistered(isolated: Path) -> None:
+    (isolated / "quiet.py").write_text(
+        "from typing import ClassVar\nfrom stackyard.alerters import BaseAlerter\n"
+        "class Quiet(BaseAlerter):\n    FLAVOR: ClassVar[str] = 'quiet'\n"
+        "    def post(self, m): return True\n    def ask(self, q): return False\n"
+    )
+    repo = Repository()
+    repo.register_flavor("quiet.Quiet")
+    repo.register_stack_component(repo.get_flavor("alerter", "quiet").create("q", {}))
+    with pytest.raises(InUseError, match="used by 'q'"):
+        repo.deregister_flavor("alerter", "quiet")
+    repo.deregister_stack_component("alerter", "q")
+    repo.deregister_flavor("alerter", "quiet")
+    assert repo.get_flavors("alerter") == []
+    with pytest.raises(InUseError, match="installed package stackyard-local"):
+        repo.deregister_flavor("orchestrator", "local")
+    with pytest.raises(FlavorNotFoundError):
+        repo.deregister_flavor("alerter", "quiet")

@@ -58,8 +58,12 @@ class StackComponentType(str, Enum):
         try:
             return cls(str(value).strip().lower().replace("-", "_"))
         except ValueError:
+            from stackyard.exceptions import InvalidComponentTypeError
+
             valid = ", ".join(t.cli_name for t in cls)
-            raise ValueError(f"Unknown stack component type '{value}'; valid types: {valid}.") from None
+            raise InvalidComponentTypeError(
+                f"Unknown stack component type '{value}'; valid types: {valid}."
+            ) from None
 
 
 _REQUIRED = frozenset(

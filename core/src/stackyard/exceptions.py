@@ -24,6 +24,10 @@ class InvalidNameError(StackyardError, ValueError):
     """A name cannot be used (names become file names)."""
 
 
+class InvalidComponentTypeError(StackyardError, ValueError):
+    """A string does not name a stack component type."""
+
+
 class ConfigFileError(StackyardError):
     """A configuration file cannot be read; the message names the file."""
 

@@ -101,7 +101,7 @@ def check_flavor_class(obj: object, component_type: StackComponentType | None = 
         raise InvalidFlavorError(f"{label} is not a stack component class.")
     if component_type is not None and not issubclass(obj, base_class(component_type)):
         raise InvalidFlavorError(
-            f"{label} is not a {component_type.display_name} flavor; subclass "
+            f"{label} is not {component_type.with_article} flavor; subclass "
             f"stackyard.{component_type.plural}.{base_class(component_type).__name__}."
         )
     if obj.__abstractmethods__:

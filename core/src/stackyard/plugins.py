@@ -209,6 +209,16 @@ def _collect(manager: Any, plugin: object, info: PluginInfo, registry: PluginReg
     known = {hookspecs.flavor_hook_name(t): t for t in StackComponentType}
     for caller in manager.get_hookcallers(plugin) or []:
         info.hooks.append(caller.name)
+        if caller.spec is None:
+            import difflib
+
+            specified = [n for n, c in vars(manager.hook).items() if getattr(c, "spec", None) is not None]
+            close = difflib.get_close_matches(caller.name, specified, n=1)
+            info.status = "failed"
+            info.errors.append(
+                f"implements unknown hook {caller.name}" + (f" (did you mean {close[0]}?)" if close else "")
+            )
+            continue
         component_type = known.get(caller.name)
         if component_type is None:
             continue

@@ -193,7 +193,7 @@ class GlobalConfig:
                 f"Unknown store type '{store_type}'; available: {', '.join(STORE_TYPES)}."
             )
         logger.info("Initializing profile `%s`...", name)
-        store_url = url or path_to_url(self.path / "profiles" / name)
+        store_url = path_to_url(url_to_path(url).resolve() if url else self.path / "profiles" / name)
         profile = Profile(name, store_type, store_url, DEFAULT_NAME)
         from stackyard.defaults import create_default_stack
 

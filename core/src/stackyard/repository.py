@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from stackyard.enums import ProfileSource, StackComponentType
 from stackyard.exceptions import (
+    ComponentConfigError,
     FlavorExistsError,
     FlavorNotFoundError,
     InUseError,
@@ -252,7 +253,7 @@ class Repository:
             for component in stack:
                 if store.has_component(component.TYPE, component.name):
                     existing = store.get_component(component.TYPE, component.name)
-                    if existing.uuid != str(component.uuid):
+                    if existing.uuid != str(component.uuid) or existing.config != component.config:
                         raise StackComponentExistsError(
                             f"A different {component.TYPE.display_name} named '{component.name}' "
                             "is already registered; rename one of them."
@@ -315,13 +316,15 @@ class Repository:
     def deregister_stack(self, name: str) -> None:
         """Delete a stack that is not active (globally, in this repository or the environment)."""
         store = self.store
-        store.get_stack(name)
-        if name in self._active_stack_names():
-            raise InUseError(
-                f"Stack '{name}' is active and cannot be deleted; activate another one first "
-                "(stackyard stack set OTHER)."
-            )
-        store.delete_stack(name)
+        with store.lock():
+            if not store.has_stack(name):
+                store.get_stack(name)  # raises not-found with a suggestion
+            if name in self._active_stack_names():
+                raise InUseError(
+                    f"Stack '{name}' is active and cannot be deleted; activate another one first "
+                    "(stackyard stack set OTHER)."
+                )
+            store.delete_stack(name)
         logger.info("Deregistered stack with name '%s'.", name)
 
     def _active_stack_names(self) -> set[str]:
@@ -410,20 +413,32 @@ class Repository:
             params = flavor.parameters
             merged = dict(record.config)
             merged.update(config or {})
+            valid = [p.describe() for p in params.values()]
             for key in remove:
                 if key not in params:
-                    from stackyard.exceptions import ComponentConfigError
-
-                    raise ComponentConfigError(
-                        record.flavor, [f"unknown parameter {key}"], [p.describe() for p in params.values()]
-                    )
+                    raise ComponentConfigError(record.flavor, [f"unknown parameter {key}"], valid)
                 if params[key].required:
-                    raise InUseError(f"'{key}' is a required parameter of flavor '{record.flavor}'; it cannot be removed.")
+                    raise ComponentConfigError(
+                        record.flavor, [f"{key} is required and cannot be removed; set another value instead"], valid
+                    )
                 merged.pop(key, None)
             component = flavor.implementation.from_config(record.name, merged, uuid=record.uuid)
+            self._check_stacks_with(component)
             record.config = component.config
             store.update_component(record)
         return component
+
+    def _check_stacks_with(self, component: StackComponent) -> None:
+        """Validate every stack using ``component``'s name as if it had this configuration."""
+        from stackyard.stack.stack import Stack
+
+        for stack_name in self.store.stacks_using(component.TYPE, component.name):
+            record = self.store.get_stack(stack_name)
+            parts = {
+                t: component if t is component.TYPE else self.load_stack_component(t, n)
+                for t, n in record.components.items()
+            }
+            Stack.from_components(stack_name, parts).validate()
 
     def rename_stack_component(self, component_type: ComponentTypeLike, old: str, new: str) -> None:
         """Rename a component; the stacks that use it follow."""
@@ -434,7 +449,7 @@ class Repository:
             record = store.get_component(component_type, old)
             if store.has_component(component_type, new):
                 raise StackComponentExistsError(
-                    f"A {component_type.display_name} named '{new}' already exists."
+                    f"{component_type.with_article.capitalize()} named '{new}' already exists."
                 )
             record.name = new
             store.create_component(record)
@@ -449,7 +464,8 @@ class Repository:
         component_type = StackComponentType.parse(component_type)
         store = self.store
         with store.lock():
-            store.get_component(component_type, name)
+            if not store.has_component(component_type, name):
+                store.get_component(component_type, name)  # raises not-found with a suggestion
             users = store.stacks_using(component_type, name)
             if users:
                 raise InUseError(
@@ -534,6 +550,30 @@ class Repository:
                 )
             store.save_custom_flavor(component_type, cls.FLAVOR, source)
         return Flavor(component_type, cls.FLAVOR, cls, source, CUSTOM_PACKAGE)
+
+    def deregister_flavor(self, component_type: ComponentTypeLike, name: str) -> None:
+        """Forget a custom flavor of the active profile; refused while components use it."""
+        component_type = StackComponentType.parse(component_type)
+        store = self.store
+        with store.lock():
+            if name not in store.custom_flavors(component_type):
+                from stackyard.plugins import get_registry
+
+                installed = get_registry().find(component_type, name)
+                if installed is not None:
+                    raise InUseError(
+                        f"The {component_type.display_name} flavor '{name}' comes from the installed package "
+                        f"{installed.package_label}; uninstall the package to remove it."
+                    )
+                raise FlavorNotFoundError(f"No custom {component_type.display_name} flavor named '{name}'.")
+            users = [r.name for r in store.components(component_type) if r.flavor == name]
+            if users:
+                raise InUseError(
+                    f"The {component_type.display_name} flavor '{name}' is used by "
+                    + ", ".join(repr(u) for u in users)
+                    + "; delete those components first."
+                )
+            store.delete_custom_flavor(component_type, name)
 
     def __repr__(self) -> str:
         return f"Repository(root={self._root}, profile={self.active_profile_name!r})"

@@ -114,7 +114,8 @@ class LocalStore:
     def delete_stack(self, name: str) -> None:
         """Delete a stack."""
         with self.lock():
-            self.get_stack(name)
+            if not self.has_stack(name):
+                self.get_stack(name)  # raises not-found with a suggestion
             remove_file(self._stack_path(name))
 
     def stacks_using(self, component_type: StackComponentType, name: str) -> list[str]:
@@ -154,7 +155,7 @@ class LocalStore:
         with self.lock():
             if self.has_component(record.type, record.name):
                 raise StackComponentExistsError(
-                    f"A {record.type.display_name} named '{record.name}' already exists."
+                    f"{record.type.with_article.capitalize()} named '{record.name}' already exists."
                 )
             write_toml(self._component_path(record.type, record.name), record.to_dict())
 
@@ -167,7 +168,8 @@ class LocalStore:
     def delete_component(self, component_type: StackComponentType, name: str) -> None:
         """Delete a component (callers check that no stack uses it)."""
         with self.lock():
-            self.get_component(component_type, name)
+            if not self.has_component(component_type, name):
+                self.get_component(component_type, name)  # raises not-found with a suggestion
             remove_file(self._component_path(component_type, name))
 
     # -- custom flavors -------------------------------------------------

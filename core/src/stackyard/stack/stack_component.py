@@ -72,8 +72,20 @@ class _FieldConverter:
 def _resolved_types(cls: type) -> dict[str, Any]:
     try:  # each class's annotations resolve in its own module
         return typing.get_type_hints(cls)
-    except Exception:  # an unresolvable annotation: leave the values unconverted
-        return {}
+    except Exception:  # noqa: BLE001 - one unresolvable annotation: resolve the others one by one
+        pass
+    hints: dict[str, Any] = {}
+    for klass in reversed(cls.__mro__):
+        module = sys.modules.get(klass.__module__)
+        namespace = dict(vars(module)) if module else {}
+        for name, annotation in vars(klass).get("__annotations__", {}).items():
+            if isinstance(annotation, str):
+                try:
+                    annotation = eval(annotation, namespace, dict(vars(klass)))  # noqa: S307 - annotations are code
+                except Exception:  # noqa: BLE001 - e.g. a name imported only for type checkers
+                    annotation = Any
+            hints[name] = annotation
+    return hints
 
 
 def _transform_fields(cls: type, fields: list[attrs.Attribute]) -> list[attrs.Attribute]:
