@@ -12,7 +12,7 @@ import os
 import sys
 import unicodedata
 from collections.abc import Collection, Sequence
-from typing import IO, Any
+from typing import Any
 
 import click
 
@@ -32,10 +32,6 @@ output_option = click.option(
 
 
 # -- streams, colour and width -------------------------------------------
-
-
-def _stream(err: bool) -> IO[str]:
-    return click.get_text_stream("stderr" if err else "stdout")
 
 
 def use_color(err: bool = False) -> bool:
@@ -83,27 +79,28 @@ def display_width(text: str) -> int:
 
 def echo(message: str = "") -> None:
     """A result line, on stdout."""
-    click.echo(message, file=_stream(False))
+    click.echo(message, color=use_color() or None)
 
 
 def success(message: str) -> None:
     """A line saying a change was made, on stdout."""
-    click.echo(_style(message, fg="green"), file=_stream(False))
+    click.echo(_style(message, fg="green"), color=use_color() or None)
 
 
 def info(message: str) -> None:
     """Context or progress, on stderr."""
-    click.echo(message, file=_stream(True))
+    click.echo(message, err=True)
 
 
 def warning(message: str) -> None:
     """Something the user should know but that does not stop the command, on stderr."""
-    click.echo(_style(message, err=True, fg="yellow"), file=_stream(True))
+    click.echo(_style(message, err=True, fg="yellow"), err=True, color=use_color(err=True) or None)
 
 
 def print_error(message: str) -> None:
     """The one error printer: ``Error: message`` on stderr."""
-    click.echo(_style("Error: ", err=True, fg="red", bold=True) + message, file=_stream(True))
+    prefix = _style("Error: ", err=True, fg="red", bold=True)
+    click.echo(prefix + message, err=True, color=use_color(err=True) or None)
 
 
 # -- data -----------------------------------------------------------------------

@@ -1,0 +1,147 @@
+"""``stackyard <type> flavor list|describe|register`` and ``stackyard plugin list``."""
+
+from __future__ import annotations
+
+import json
+
+from .conftest import table_headers, table_rows
+
+CUSTOM_STORE = '''
+from typing import ClassVar
+
+from stackyard_local import LocalArtifactStore
+
+
+class MirroredStore(LocalArtifactStore):
+    """Keeps artifacts in a folder and a mirror."""
+
+    FLAVOR: ClassVar[str] = "mirrored"
+
+    mirror: str = "/tmp/mirror"
+'''
+
+BROKEN_PLUGIN = '''
+import definitely_not_installed_anywhere
+'''
+
+RAISING_PLUGIN = '''
+from stackyard import hookimpl
+
+
+@hookimpl
+def stackyard_orchestrator_flavors():
+    raise RuntimeError("the cluster is on fire")
+'''
+
+
+def test_flavor_list_shows_package_and_description(ok, acme: str) -> None:
+    result = ok("artifact-store", "flavor", "list")
+    assert "Running with active profile: 'default' (global)" in result.stderr
+    assert table_headers(result.stdout) == ["FLAVOR", "PACKAGE", "DESCRIPTION"]
+    assert table_rows(result.stdout) == [["local", "stackyard-local 0.1.0", "Keeps artifacts in a folder on this machine."]]
+    rows = table_rows(ok("alerter", "flavor", "list").stdout)
+    assert rows == [["echo", "stackyard-acme 2.1", "Prints alerts to the console."]]
+    data = json.loads(ok("alerter", "flavor", "list", "--output", "json").stdout)
+    assert data == [{
+        "name": "echo", "type": "alerter", "package": "stackyard-acme", "version": "2.1",
+        "source": "stackyard_acme_plugin.EchoAlerter", "description": "Prints alerts to the console.",
+    }]
+
+
+def test_flavor_describe_lists_every_parameter(ok, fails, acme: str) -> None:
+    result = ok("alerter", "flavor", "describe", "echo")
+    assert result.stdout.startswith(
+        "Alerter flavor 'echo' from stackyard-acme 2.1 (stackyard_acme_plugin.EchoAlerter)\n"
+        "Prints alerts to the console.\n"
+    )
+    assert table_headers(result.stdout) == ["PARAMETER", "TYPE", "DEFAULT", "REQUIRED", "DESCRIPTION"]
+    assert [row[:4] for row in table_rows(result.stdout)] == [
+        ["webhook", "str", "", "yes"],
+        ["channel", "str", "general", "no"],
+        ["retries", "int", "3", "no"],
+        ["ratio", "float", "0.5", "no"],
+        ["loud", "bool", "false", "no"],
+        ["tags", "list[str]", "[]", "no"],
+        ["limits", "dict[str, int]", "{}", "no"],
+    ]
+    data = json.loads(ok("alerter", "flavor", "describe", "echo", "--output", "json").stdout)
+    assert data["parameters"][0] == {"name": "webhook", "type": "str", "required": True, "default": None, "description": ""}
+    assert data["parameters"][2]["default"] == 3
+    result = fails("alerter", "flavor", "describe", "ech")
+    assert "Error: No alerter flavor named 'ech'. Available: echo." in result.stderr
+
+
+def test_flavor_register_from_an_import_path(ok, flavor_module) -> None:
+    module = flavor_module("my_stores_a", CUSTOM_STORE)
+    result = ok("artifact-store", "flavor", "register", f"{module}.MirroredStore")
+    assert result.stdout == f"Registered artifact store flavor 'mirrored' from {module}.MirroredStore.\n"
+    rows = table_rows(ok("artifact-store", "flavor", "list").stdout)
+    assert rows == [
+        ["local", "stackyard-local 0.1.0", "Keeps artifacts in a folder on this machine."],
+        ["mirrored", "custom", "Keeps artifacts in a folder and a mirror."],
+    ]
+    ok("artifact-store", "register", "twin", "--flavor", "mirrored", "--path", "/tmp/a", "--mirror", "/tmp/b")
+    rows = table_rows(ok("artifact-store", "list").stdout)
+    assert [row[1:3] for row in rows] == [["default", "local"], ["twin", "mirrored"]]
+    described = dict(tuple(row) for row in table_rows(ok("artifact-store", "describe", "twin").stdout))
+    assert described["PACKAGE"] == "custom"
+
+
+def test_flavor_register_refuses_a_class_of_another_type(ok, fails, flavor_module, config_dir) -> None:
+    module = flavor_module("my_stores_b", CUSTOM_STORE)
+    result = fails("orchestrator", "flavor", "register", f"{module}.MirroredStore")
+    assert "is not a orchestrator flavor" in result.stderr or "is not an orchestrator flavor" in result.stderr
+    assert not (config_dir / "profiles" / "default" / "flavors").exists()
+
+
+def test_flavor_register_errors(ok, fails, flavor_module) -> None:
+    assert "is not an import path" in fails("artifact-store", "flavor", "register", "nodots").stderr
+    assert "Cannot import 'no_such_module'" in fails("artifact-store", "flavor", "register", "no_such_module.Store").stderr
+    module = flavor_module("my_stores_c", CUSTOM_STORE.replace('"mirrored"', '"local"'))
+    result = fails("artifact-store", "flavor", "register", f"{module}.MirroredStore")
+    assert "already provided by stackyard-local 0.1.0" in result.stderr
+
+
+def test_plugin_list_shows_each_entry_point_and_its_flavors(ok, acme: str) -> None:
+    result = ok("plugin", "list")
+    assert table_headers(result.stdout) == ["PLUGIN", "PACKAGE", "VERSION", "FLAVORS", "STATUS"]
+    rows = table_rows(result.stdout)
+    names = [row[0] for row in rows if row[0]]
+    assert names == ["local", "acme"]
+    start = next(i for i, row in enumerate(rows) if row[0] == "acme")
+    assert rows[start] == ["acme", "stackyard-acme", "2.1", "alerter/echo", "loaded"]
+    assert rows[start + 1] == ["", "", "", "container-registry/plain", ""]
+
+
+def test_plugin_list_json(ok, acme: str) -> None:
+    data = json.loads(ok("plugin", "list", "--output", "json").stdout)
+    acme_info = next(p for p in data if p["name"] == "acme")
+    assert acme_info["package"] == "stackyard-acme"
+    assert acme_info["version"] == "2.1"
+    assert acme_info["status"] == "loaded"
+    assert acme_info["error"] is None
+    assert sorted(acme_info["flavors"]) == ["alerter/echo", "container_registry/plain"]
+
+
+def test_a_broken_plugin_is_listed_with_its_error_and_stops_nothing(ok, make_plugin) -> None:
+    make_plugin("stackyard-broken", "stackyard_broken_plugin", BROKEN_PLUGIN, entry_point="broken")
+    make_plugin("stackyard-fire", "stackyard_fire_plugin", RAISING_PLUGIN, entry_point="fire")
+    rows = table_rows(ok("plugin", "list").stdout)
+    text = " ".join(" ".join(row) for row in rows)
+    assert "broken stackyard-broken 1.0  failed" in text
+    assert "definitely_not_installed_anywhere" in text
+    assert "fire stackyard-fire 1.0  failed" in text
+    assert "the cluster is on fire" in " ".join(text.split())
+    data = {p["name"]: p for p in json.loads(ok("plugin", "list", "--output", "json").stdout)}
+    assert data["broken"]["status"] == "failed"
+    assert "ModuleNotFoundError" in data["broken"]["error"]
+    # everything else still works, and flavor lists say what failed
+    ok("stack", "list")
+    result = ok("orchestrator", "flavor", "list")
+    assert table_rows(result.stdout)[0][0] == "local"
+    assert "Plugin 'fire' (stackyard-fire 1.0) failed" in result.stderr
+
+
+def test_disabled_plugins_are_listed_as_disabled(ok, acme: str) -> None:
+    data = json.loads(ok("plugin", "list", "--output", "json", env={"STACKYARD_DISABLE_PLUGINS": "acme"}).stdout)
+    assert {p["name"]: p["status"] for p in data}["acme"] == "disabled"
