@@ -67,14 +67,15 @@ def write_artifact(
     cls = materializer or registry.for_type(data_type)
     artifact_id = uuid.uuid4().hex
     uri = f"{folder}/{artifact_id}"
-    artifact_store.makedirs(uri)
     instance = cls(uri, artifact_store)
     try:
-        instance.save(value)
+        instance.save(value)  # writing a file creates the folder
     except Exception as exc:
         raise MaterializerError(
             f"{cls.__name__} could not write a {type_path(data_type)} to {uri}: {type(exc).__name__}: {exc}"
         ) from exc
+    if not artifact_store.exists(uri):  # a materializer that wrote no file
+        artifact_store.makedirs(uri)
     size, content_hash = measure(artifact_store, uri)
     for warning in instance.metadata.get("warnings", ()):
         key = f"{cls.__name__}:{type_path(data_type)}"

@@ -1,0 +1,146 @@
+"""Benchmark the pipeline layer: per-step overhead, cached re-runs, artifact throughput.
+
+Run: ``.venv/bin/python benchmarks/pipelines.py`` (needs numpy). Everything
+happens in a temporary config directory on the default local stack, so it
+measures what a user's first pipeline on this machine would see.
+
+- overhead: a chain of N trivial steps run as a pipeline (new cache keys
+  every time, so every step executes) vs calling the same functions directly;
+- cached: the same chain re-run with nothing changed (every step from cache);
+- artifacts: a 200 MB float64 array written and read through the numpy
+  materializer and the artifact store (as a step output is, including size
+  and record) vs ``numpy.save``/``numpy.load`` into the same folder.
+
+Targets (docs/benchmarks.md): overhead < 5 ms per trivial step, cached
+< 2 ms per step, artifact throughput >= 70% of raw numpy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+
+def _chain(steps: int) -> Any:
+    from stackyard import pipeline, step
+
+    @step
+    def increment(x: int, salt: int = 0) -> int:
+        return x + 1
+
+    @pipeline(name="benchmark_chain")
+    def chain(salt: int = 0):
+        value = increment(x=0, salt=salt)
+        for _ in range(steps - 1):
+            value = increment(value, salt=salt)
+
+    return chain, increment.entrypoint
+
+
+def bench_steps(steps: int, repeat: int) -> dict[str, float]:
+    chain, function = _chain(steps)
+    direct = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        value = 0
+        for _ in range(steps):
+            value = function(value)
+        direct.append(time.perf_counter() - started)
+    fresh, cached = [], []
+    for attempt in range(repeat):
+        instance = chain(salt=attempt + 1)  # new parameters: every step executes
+        started = time.perf_counter()
+        run = instance.run()
+        fresh.append(time.perf_counter() - started)
+        assert run.steps[-1].output.read() == steps
+        started = time.perf_counter()
+        run = chain(salt=attempt + 1).run()
+        cached.append(time.perf_counter() - started)
+        assert run.status.value == "cached"
+    base = min(direct)
+    return {
+        "direct_ms_per_step": base / steps * 1000,
+        "overhead_ms_per_step": (statistics.median(fresh) - base) / steps * 1000,
+        "cached_ms_per_step": (statistics.median(cached) - base) / steps * 1000,
+    }
+
+
+def bench_artifacts(megabytes: int, repeat: int) -> dict[str, float]:
+    import numpy as np
+
+    from stackyard import Repository
+    from stackyard.pipelines.artifacts import read_artifact, write_artifact
+
+    store = Repository().active_stack.artifact_store
+    array = np.random.default_rng(0).random(megabytes * 1024 * 1024 // 8)
+    raw_file = Path(store.path) / "raw" / "array.npy"
+    raw_file.parent.mkdir(parents=True, exist_ok=True)
+    results: dict[str, list[float]] = {"raw_write": [], "raw_read": [], "write": [], "read": []}
+    for _ in range(repeat):
+        started = time.perf_counter()
+        np.save(raw_file, array)
+        results["raw_write"].append(time.perf_counter() - started)
+        started = time.perf_counter()
+        loaded = np.load(raw_file)
+        results["raw_read"].append(time.perf_counter() - started)
+        del loaded
+        raw_file.unlink()
+        started = time.perf_counter()
+        record = write_artifact(store, f"{store.path}/benchmark", array)
+        results["write"].append(time.perf_counter() - started)
+        started = time.perf_counter()
+        loaded = read_artifact(store, record)
+        results["read"].append(time.perf_counter() - started)
+        assert loaded.shape == array.shape
+        del loaded
+        store.rmtree(record["uri"])
+    best = {k: min(v) for k, v in results.items()}
+    size = array.nbytes / 1e6
+    return {
+        "raw_write_mb_s": size / best["raw_write"],
+        "raw_read_mb_s": size / best["raw_read"],
+        "write_mb_s": size / best["write"],
+        "read_mb_s": size / best["read"],
+        "write_ratio": best["raw_write"] / best["write"],
+        "read_ratio": best["raw_read"] / best["read"],
+        "round_trip_ratio": (best["raw_write"] + best["raw_read"]) / (best["write"] + best["read"]),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=200, help="length of the trivial chain (default 200)")
+    parser.add_argument("--megabytes", type=int, default=200, help="size of the array (default 200)")
+    parser.add_argument("--repeat", type=int, default=3, help="repetitions; median (steps) or best (artifacts)")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="stackyard-bench-") as folder:
+        os.environ["STACKYARD_CONFIG_PATH"] = folder
+        os.chdir(folder)
+        steps = bench_steps(args.steps, args.repeat)
+        artifacts = bench_artifacts(args.megabytes, args.repeat)
+    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+    print(f"| measure | result | target |")
+    print(f"|---|---|---|")
+    print(f"| overhead per trivial step ({args.steps}-step chain) | {steps['overhead_ms_per_step']:.2f} ms | < 5 ms |")
+    print(f"| cached re-run, per step | {steps['cached_ms_per_step']:.2f} ms | < 2 ms |")
+    print(f"| calling the function directly, per step | {steps['direct_ms_per_step'] * 1000:.2f} µs | |")
+    print(
+        f"| artifact write, {args.megabytes} MB numpy | {artifacts['write_mb_s']:.0f} MB/s "
+        f"({artifacts['write_ratio']:.0%} of numpy.save at {artifacts['raw_write_mb_s']:.0f} MB/s) | >= 70% |"
+    )
+    print(
+        f"| artifact read, {args.megabytes} MB numpy | {artifacts['read_mb_s']:.0f} MB/s "
+        f"({artifacts['read_ratio']:.0%} of numpy.load at {artifacts['raw_read_mb_s']:.0f} MB/s) | >= 70% |"
+    )
+    print(f"| artifact write + read | {artifacts['round_trip_ratio']:.0%} of raw | >= 70% |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
