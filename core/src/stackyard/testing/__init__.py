@@ -28,10 +28,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["ArtifactStoreConformance", "SecretsManagerConformance"]
+__all__ = ["ArtifactStoreConformance", "ComponentConformance", "SecretsManagerConformance"]
 
 if TYPE_CHECKING:
-    from stackyard.testing.conformance import ArtifactStoreConformance, SecretsManagerConformance
+    from stackyard.testing.conformance import (
+        ArtifactStoreConformance,
+        ComponentConformance,
+        SecretsManagerConformance,
+    )
 
 
 def __getattr__(name: str) -> Any:

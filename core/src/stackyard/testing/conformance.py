@@ -11,6 +11,7 @@ import hashlib
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import ClassVar
 
 import pytest
@@ -18,13 +19,59 @@ import pytest
 from stackyard.artifact_stores import BaseArtifactStore
 from stackyard.exceptions import SecretExistsError, SecretNotFoundError
 from stackyard.secrets_managers import BaseSecretsManager
+from stackyard.stack.stack_component import StackComponent, parameters
 
 
 def _join(*parts: str) -> str:
     return "/".join(p.rstrip("/") for p in parts)
 
 
-class ArtifactStoreConformance:
+class ComponentConformance:
+    """Checks what every flavor of every type must do: be a well-formed, installed flavor.
+
+    Provide a ``component`` fixture returning an instance of your flavor.
+    The type-specific suites below include these checks.
+    """
+
+    @pytest.fixture
+    def component(self) -> StackComponent:
+        pytest.fail("Define a `component` fixture returning an instance of your flavor.")
+
+    def test_is_a_concrete_flavor(self, component: StackComponent) -> None:
+        cls = type(component)
+        assert not cls.__abstractmethods__, f"unimplemented: {sorted(cls.__abstractmethods__)}"
+        assert isinstance(cls.FLAVOR, str) and cls.FLAVOR
+        assert component.TYPE is cls.TYPE
+
+    def test_configuration_round_trips_through_toml(self, component: StackComponent, tmp_path: Path) -> None:
+        from stackyard.files import read_toml, write_toml
+
+        write_toml(tmp_path / "component.toml", component.to_dict())
+        assert type(component).from_dict(read_toml(tmp_path / "component.toml")) == component
+
+    def test_parameters_have_types(self, component: StackComponent) -> None:
+        for parameter in parameters(type(component)).values():
+            assert parameter.type_name, f"parameter {parameter.name} has no type annotation"
+
+    def test_flavor_is_installed_through_its_entry_point(self, component: StackComponent, stackyard_config: Path) -> None:
+        from stackyard.repository import Repository
+
+        flavor = Repository().get_flavor(component.TYPE, component.FLAVOR)
+        assert flavor.implementation is type(component), (
+            f"the installed {component.TYPE.display_name} flavor '{component.FLAVOR}' is "
+            f"{flavor.source} from {flavor.package_label}, not {type(component).__qualname__}"
+        )
+        assert not flavor.is_custom
+
+    def test_registers_and_loads_back(self, component: StackComponent, stackyard_config: Path) -> None:
+        from stackyard.repository import Repository
+
+        repo = Repository()
+        repo.register_stack_component(component)
+        assert repo.load_stack_component(component.TYPE, component.name) == component
+
+
+class ArtifactStoreConformance(ComponentConformance):
     """Checks every file operation of an artifact store flavor.
 
     Provide an ``artifact_store`` fixture returning an instance whose ``path``
@@ -38,6 +85,10 @@ class ArtifactStoreConformance:
     @pytest.fixture
     def artifact_store(self) -> BaseArtifactStore:
         pytest.fail("Define an `artifact_store` fixture returning an instance of your artifact store flavor.")
+
+    @pytest.fixture
+    def component(self, artifact_store: BaseArtifactStore) -> BaseArtifactStore:
+        return artifact_store
 
     @pytest.fixture
     def root(self, artifact_store: BaseArtifactStore) -> Iterator[str]:
@@ -65,9 +116,6 @@ class ArtifactStoreConformance:
         schemes = type(artifact_store).SUPPORTED_SCHEMES
         assert schemes, "SUPPORTED_SCHEMES must name at least one scheme ('' for local paths)"
         assert any(artifact_store.path.startswith(s) for s in schemes if s) or "" in schemes
-
-    def test_configuration_round_trips(self, artifact_store: BaseArtifactStore) -> None:
-        assert type(artifact_store).from_dict(artifact_store.to_dict()) == artifact_store
 
     # -- files -------------------------------------------------------------
 
@@ -229,7 +277,7 @@ class ArtifactStoreConformance:
         assert artifact_store.glob(_join(root, "*.nothing")) == []
 
 
-class SecretsManagerConformance:
+class SecretsManagerConformance(ComponentConformance):
     """Checks the secret lifecycle of a secrets manager flavor.
 
     Provide a ``secrets_manager`` fixture returning an instance that starts
@@ -240,9 +288,12 @@ class SecretsManagerConformance:
     def secrets_manager(self) -> BaseSecretsManager:
         pytest.fail("Define a `secrets_manager` fixture returning an instance of your secrets manager flavor.")
 
+    @pytest.fixture
+    def component(self, secrets_manager: BaseSecretsManager) -> BaseSecretsManager:
+        return secrets_manager
+
     def test_is_a_secrets_manager_flavor(self, secrets_manager: BaseSecretsManager) -> None:
         assert isinstance(secrets_manager, BaseSecretsManager)
-        assert type(secrets_manager).from_dict(secrets_manager.to_dict()) == secrets_manager
 
     def test_register_and_get(self, secrets_manager: BaseSecretsManager) -> None:
         secrets_manager.register_secret("db", {"user": "ml", "password": "pä$$ wörd"})
@@ -287,4 +338,4 @@ class SecretsManagerConformance:
             assert "nope" in str(info.value)
 
 
-__all__ = ["ArtifactStoreConformance", "SecretsManagerConformance"]
+__all__ = ["ArtifactStoreConformance", "ComponentConformance", "SecretsManagerConformance"]
