@@ -1,0 +1,142 @@
+"""Benchmark the start-up of the ``stackyard`` command.
+
+Run: ``.venv/bin/python benchmarks/cli.py`` (``--runs N``, ``--markdown``).
+
+Reports, in one run, the median wall time of ``python -c pass``, ``stackyard
+--help``, ``stackyard stack list`` and ``stackyard artifact-store flavor
+list`` on a default profile and on a profile with 1,000 components and 200
+stacks, each with its ratio to ``python -c pass``. Commands run round-robin
+(one of each per round) so that a burst of load elsewhere on the machine hits
+them all alike. Everything happens in temporary config directories.
+
+Python's bytecode cache is allowed (``PYTHONDONTWRITEBYTECODE`` is removed
+from the commands' environment) and warmed up first, as it is for anyone who
+installed stackyard with pip.
+
+Targets (docs/benchmarks.md): ``--help`` within 5x of ``python -c pass``,
+``stack list`` within 8x on the default profile and 12x on the large one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+COMPONENTS = 1000
+STACKS = 200
+TARGETS = {
+    ("default", "stackyard --help"): 5.0,
+    ("default", "stackyard stack list"): 8.0,
+    ("large", "stackyard stack list"): 12.0,
+}
+
+
+def stackyard() -> list[str]:
+    script = Path(sys.executable).parent / "stackyard"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "stackyard_cli"]
+
+
+def environment(config: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STACKYARD_") and k != "PYTHONDONTWRITEBYTECODE"}
+    env["STACKYARD_CONFIG_PATH"] = str(config)
+    return env
+
+
+def populate(config: Path, components: int, stacks: int) -> None:
+    """A default profile plus ``components`` components and ``stacks`` stacks, through the Python API."""
+    os.environ["STACKYARD_CONFIG_PATH"] = str(config)
+    from stackyard import Repository
+    from stackyard.stack import Stack
+    from stackyard_local import LocalArtifactStore, LocalOrchestrator, SQLiteMetadataStore
+
+    repo = Repository()
+    default = repo.get_stack("default")
+    per_type = components // 3
+    orchestrators = [LocalOrchestrator(name=f"orchestrator-{i:04d}") for i in range(per_type)]
+    artifact_stores = [LocalArtifactStore(name=f"store-{i:04d}", path=f"/tmp/bench/store-{i}") for i in range(per_type)]
+    metadata_stores = [
+        SQLiteMetadataStore(name=f"metadata-{i:04d}", uri=f"/tmp/bench/metadata-{i}.db")
+        for i in range(components - 2 * per_type)
+    ]
+    for component in (*orchestrators, *artifact_stores, *metadata_stores):
+        repo.register_stack_component(component)
+    for i in range(stacks - 1):  # plus the default stack
+        repo.register_stack(
+            Stack(
+                name=f"stack-{i:04d}",
+                orchestrator=orchestrators[i % len(orchestrators)],
+                artifact_store=artifact_stores[i % len(artifact_stores)],
+                metadata_store=metadata_stores[i % len(metadata_stores)] if i % 2 else default.metadata_store,
+            )
+        )
+
+
+def measure(commands: dict[str, tuple[list[str], dict[str, str]]], runs: int, warmup: int = 3) -> dict[str, float]:
+    """Median wall time in milliseconds of each command, run round-robin."""
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for round_number in range(warmup + runs):
+        for name, (args, env) in commands.items():
+            started = time.perf_counter()
+            completed = subprocess.run(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            elapsed = time.perf_counter() - started
+            if completed.returncode != 0:
+                raise SystemExit(f"{name} failed:\n{completed.stderr.decode()}")
+            if round_number >= warmup:
+                times[name].append(elapsed * 1000)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=30, help="measured runs per command (default 30)")
+    parser.add_argument("--markdown", action="store_true", help="print a Markdown table for docs/benchmarks.md")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="stackyard-bench-") as folder:
+        default_config, large_config = Path(folder) / "default", Path(folder) / "large"
+        subprocess.run([*stackyard(), "stack", "list"], env=environment(default_config), capture_output=True, check=True)
+        started = time.perf_counter()
+        populate(large_config, COMPONENTS, STACKS)
+        setup = time.perf_counter() - started
+
+        commands: dict[str, tuple[list[str], dict[str, str]]] = {
+            "python -c pass": ([sys.executable, "-c", "pass"], environment(default_config)),
+        }
+        for profile, config in (("default", default_config), ("large", large_config)):
+            env = environment(config)
+            for words in (["--help"], ["stack", "list"], ["artifact-store", "flavor", "list"]):
+                if profile == "large" and words == ["--help"]:
+                    continue  # --help reads no configuration
+                commands[f"{profile}|stackyard {' '.join(words)}"] = ([*stackyard(), *words], env)
+        medians = measure(commands, args.runs)
+
+    base = medians.pop("python -c pass")
+    rows = [("", "python -c pass", base, 1.0, "")]
+    for key, value in medians.items():
+        profile, command = key.split("|")
+        target = TARGETS.get((profile, command))
+        ratio = value / base
+        verdict = "" if target is None else (f"≤ {target:g}× ok" if ratio <= target else f"> {target:g}× OVER")
+        rows.append((profile, command, value, ratio, verdict))
+
+    print(f"Python {sys.version.split()[0]} on {sys.platform}, {os.cpu_count()} CPUs; "
+          f"median of {args.runs} runs; large profile: {COMPONENTS} components, {STACKS} stacks "
+          f"(set up in {setup:.1f} s)")
+    if args.markdown:
+        print("\n| profile | command | median | ratio to `python -c pass` | target |")
+        print("|---|---|---:|---:|---|")
+        for profile, command, value, ratio, verdict in rows:
+            print(f"| {profile} | `{command}` | {value:.1f} ms | {ratio:.2f}× | {verdict} |")
+    else:
+        for profile, command, value, ratio, verdict in rows:
+            print(f"{profile:8} {command:42} {value:8.1f} ms {ratio:6.2f}x  {verdict}")
+
+
+if __name__ == "__main__":
+    main()
