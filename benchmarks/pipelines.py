@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=200, help="length of the trivial chain (default 200)")
     parser.add_argument("--megabytes", type=int, default=200, help="size of the array (default 200)")
-    parser.add_argument("--repeat", type=int, default=3, help="repetitions; median (steps) or best (artifacts)")
+    parser.add_argument("--repeat", type=int, default=5, help="repetitions; median (steps) or best (artifacts)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="stackyard-bench-") as folder:
         os.environ["STACKYARD_CONFIG_PATH"] = folder

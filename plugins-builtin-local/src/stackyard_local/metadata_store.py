@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
 
+import attrs
+
 from stackyard.exceptions import MetadataStoreError, RunExistsError
 from stackyard.metadata_stores import BaseMetadataStore
 
@@ -92,7 +94,7 @@ class SQLiteMetadataStore(BaseMetadataStore):
 
     FLAVOR: ClassVar[str] = "sqlite"
 
-    uri: str
+    uri: str = attrs.field(metadata={"doc": "path of the SQLite database file (created on first use)"})
     _local: Any = None
 
     @classmethod

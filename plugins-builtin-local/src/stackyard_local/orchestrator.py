@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import attrs
+
 from stackyard.orchestrators import BaseOrchestrator
 
 if TYPE_CHECKING:
@@ -27,8 +29,12 @@ class LocalOrchestrator(BaseOrchestrator):
     FLAVOR: ClassVar[str] = "local"
     RUNTIME_OPTIONS: ClassVar[frozenset[str]] = frozenset({"max_workers"})
 
-    max_workers: int = 1
-    start_method: str = ""
+    max_workers: int = attrs.field(
+        default=1, metadata={"doc": "1: one step at a time, in this process; N: up to N steps in worker processes; 0: one per CPU"}
+    )
+    start_method: str = attrs.field(
+        default="", metadata={"doc": "how workers start: fork, spawn or forkserver (empty: fork where available)"}
+    )
 
     def __attrs_post_init__(self) -> None:
         super().__attrs_post_init__()

@@ -85,21 +85,30 @@ class PipelineGraph:
         if self._order is not None:
             return self._order
         self._upstream = {name: inv.upstream for name, inv in self.invocations.items()}
-        remaining = {name: set(up) for name, up in self._upstream.items()}
+        position = {name: i for i, name in enumerate(self.invocations)}
+        downstream: dict[str, list[str]] = {name: [] for name in self.invocations}
+        waiting = {name: len(up) for name, up in self._upstream.items()}
+        for name, up in self._upstream.items():
+            for producer in up:
+                downstream[producer].append(name)
         order: list[str] = []
-        while remaining:
-            ready = [name for name, up in remaining.items() if not up]
-            if not ready:
-                raise PipelineCycleError(
-                    f"Pipeline '{self.pipeline_name}' has a cycle between steps "
-                    + ", ".join(repr(n) for n in _cycle(remaining))
-                    + "; remove one of the .after() calls that close it."
-                )
+        ready = [name for name in self.invocations if not waiting[name]]
+        while ready:  # in waves, each in call order
+            order.extend(ready)
+            unblocked = []
             for name in ready:
-                del remaining[name]
-                order.append(name)
-            for up in remaining.values():
-                up.difference_update(ready)
+                for child in downstream[name]:
+                    waiting[child] -= 1
+                    if not waiting[child]:
+                        unblocked.append(child)
+            ready = sorted(unblocked, key=position.__getitem__)
+        if len(order) < len(self.invocations):
+            stuck = {name: set(self._upstream[name]) - set(order) for name in self.invocations if waiting[name]}
+            raise PipelineCycleError(
+                f"Pipeline '{self.pipeline_name}' has a cycle between steps "
+                + ", ".join(repr(n) for n in _cycle(stuck))
+                + "; remove one of the .after() calls that close it."
+            )
         self._order = order
         return order
 
