@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from stackyard.testing import ArtifactStoreConformance
@@ -9,13 +11,48 @@ from stackyard.testing import ArtifactStoreConformance
 from stackyard_example.artifact_store import FsspecArtifactStore
 
 
-class TestFsspecArtifactStore(ArtifactStoreConformance):
+class TestFsspecOnLocalFiles(ArtifactStoreConformance):
     @pytest.fixture
     def artifact_store(self, tmp_path):
         return FsspecArtifactStore(name="test", path=str(tmp_path / "artifacts"))
+
+
+class TestFsspecInMemory(ArtifactStoreConformance):
+    @pytest.fixture
+    def artifact_store(self):
+        return FsspecArtifactStore(name="test", path=f"memory://stackyard-{uuid.uuid4().hex[:8]}")
 
 
 def test_flavor_is_listed_by_the_cli(stackyard_cli):
     result = stackyard_cli("artifact-store", "flavor", "list")
     assert result.exit_code == 0, result.output
     assert "fsspec" in result.output
+
+
+def test_registering_with_storage_options_from_the_cli(stackyard_cli):
+    result = stackyard_cli(
+        "artifact-store", "register", "mem", "--flavor=fsspec", "--path=memory://ml",
+        '--storage_options={"skip_instance_cache": "true"}',
+    )
+    assert result.exit_code == 0, result.output
+    result = stackyard_cli("artifact-store", "describe", "mem")
+    assert "memory://ml" in result.output and "skip_instance_cache" in result.output
+
+
+def test_an_unsupported_scheme_is_refused():
+    with pytest.raises(ValueError, match="not supported by the fsspec artifact store"):
+        FsspecArtifactStore(name="x", path="ftp://host/data")
+
+
+def test_listing_flavors_does_not_import_fsspec(stackyard_config):
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from stackyard import Repository\n"
+        "assert [f.name for f in Repository().get_flavors('artifact_store') if f.name == 'fsspec']\n"
+        "print('fsspec' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -1,69 +1,110 @@
-"""The fsspec artifact store."""
+"""The fsspec artifact store: any file system fsspec knows, local or remote."""
 
 from __future__ import annotations
 
-import glob
-import os
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
-from typing import IO, Any, ClassVar
+from typing import IO, TYPE_CHECKING, Any, ClassVar
 
 from stackyard.artifact_stores import BaseArtifactStore
 
+if TYPE_CHECKING:
+    from fsspec import AbstractFileSystem
+
 
 class FsspecArtifactStore(BaseArtifactStore):
-    """Keeps artifacts in a folder (replace the file operations with your storage's)."""
+    """Keeps artifacts on any fsspec file system: local paths, memory://, s3://, gs://, ..."""
 
     FLAVOR: ClassVar[str] = "fsspec"
-    SUPPORTED_SCHEMES: ClassVar[set[str]] = {""}
+    SUPPORTED_SCHEMES: ClassVar[set[str]] = {
+        "",
+        "file://",
+        "memory://",
+        "s3://",
+        "gs://",
+        "gcs://",
+        "az://",
+        "abfs://",
+        "sftp://",
+    }
 
-    chunk_size: int = 1024 * 1024
-    """Bytes copied at a time by copyfile (an example parameter)."""
+    storage_options: dict[str, str] = {}
+    """Options for the file system, e.g. {"endpoint_url": "http://127.0.0.1:9000"} for s3://."""
+
+    _fs: Any = None
+
+    @property
+    def filesystem(self) -> AbstractFileSystem:
+        """The fsspec file system behind ``path`` (fsspec is imported on first use)."""
+        if self._fs is None:
+            import fsspec
+
+            protocol = self.path.split("://", 1)[0] if "://" in self.path else "file"
+            self._fs = fsspec.filesystem(protocol, **self.storage_options)
+        return self._fs
+
+    def _strip(self, path: str) -> str:
+        return self.filesystem._strip_protocol(path)  # type: ignore[no-any-return]
+
+    def _unstrip(self, stripped: str, like: str) -> str:
+        """Put back the scheme the caller used, so returned paths can be passed back in."""
+        if "://" not in like:
+            return stripped
+        prefix = like[: like.index("://") + 3]
+        absolute = like[len(prefix) :].startswith("/")  # file:///tmp/x versus memory://bucket/x
+        return prefix + ("/" + stripped.lstrip("/") if absolute else stripped.lstrip("/"))
 
     def open(self, path: str, mode: str = "r") -> IO[Any]:
         if "w" in mode:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return open(path, mode)  # noqa: SIM115 - the caller closes it
+            self.filesystem.makedirs(self.filesystem._parent(self._strip(path)), exist_ok=True)
+        return self.filesystem.open(self._strip(path), mode)  # type: ignore[no-any-return]
 
     def exists(self, path: str) -> bool:
-        return os.path.exists(path)
+        return bool(self.filesystem.exists(self._strip(path)))
 
     def isdir(self, path: str) -> bool:
-        return os.path.isdir(path)
+        return bool(self.filesystem.isdir(self._strip(path)))
 
     def listdir(self, path: str) -> list[str]:
-        return sorted(os.listdir(path))
+        stripped = self._strip(path)
+        if not self.filesystem.isdir(stripped):
+            raise FileNotFoundError(path)
+        entries = self.filesystem.ls(stripped, detail=False)
+        return sorted(entry.rstrip("/").rsplit("/", 1)[-1] for entry in entries)
 
     def makedirs(self, path: str) -> None:
-        os.makedirs(path, exist_ok=True)
+        self.filesystem.makedirs(self._strip(path), exist_ok=True)
 
     def remove(self, path: str) -> None:
-        os.remove(path)
+        stripped = self._strip(path)
+        if not self.filesystem.isfile(stripped):
+            raise FileNotFoundError(path)
+        self.filesystem.rm_file(stripped)
 
     def rmtree(self, path: str) -> None:
-        shutil.rmtree(path)
+        self.filesystem.rm(self._strip(path), recursive=True)
 
     def rename(self, src: str, dst: str, overwrite: bool = False) -> None:
-        if os.path.exists(dst) and not overwrite:
+        if not overwrite and self.exists(dst):
             raise FileExistsError(dst)
-        Path(dst).parent.mkdir(parents=True, exist_ok=True)
-        os.replace(src, dst)
+        self.copyfile(src, dst, overwrite=True)
+        self.remove(src)
 
     def copyfile(self, src: str, dst: str, overwrite: bool = False) -> None:
-        if os.path.exists(dst) and not overwrite:
+        if not overwrite and self.exists(dst):
             raise FileExistsError(dst)
-        Path(dst).parent.mkdir(parents=True, exist_ok=True)
-        with open(src, "rb") as source, open(dst, "wb") as target:
-            shutil.copyfileobj(source, target, self.chunk_size)
+        target = self._strip(dst)
+        self.filesystem.makedirs(self.filesystem._parent(target), exist_ok=True)
+        self.filesystem.copy(self._strip(src), target)
 
     def glob(self, pattern: str) -> list[str]:
-        return sorted(glob.glob(pattern))
+        return sorted(self._unstrip(p, pattern) for p in self.filesystem.glob(self._strip(pattern)))
 
     def size(self, path: str) -> int:
-        return os.path.getsize(path)
+        stripped = self._strip(path)
+        if not self.filesystem.isfile(stripped):
+            raise FileNotFoundError(path)
+        return int(self.filesystem.size(stripped))
 
     def walk(self, top: str) -> Iterator[tuple[str, list[str], list[str]]]:
-        for folder, dirs, files in os.walk(top):
-            dirs.sort()
-            yield folder, dirs, sorted(files)
+        for folder, dirs, files in self.filesystem.walk(self._strip(top)):
+            yield self._unstrip(folder, top), sorted(dirs), sorted(files)
