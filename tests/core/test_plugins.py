@@ -205,3 +205,14 @@ def test_a_misspelled_hook_is_reported(make_plugin: Callable[..., Path]) -> None
         "implements unknown hook stackyard_artefact_store_flavors "
         "(did you mean stackyard_artifact_store_flavors?)"
     )
+
+
+def test_star_disables_every_plugin_but_the_builtin_one(
+    make_plugin: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_plugin("stackyard-console", "stackyard_console_plugin", ALERTER_PLUGIN.format(flavor="console"))
+    monkeypatch.setenv("STACKYARD_DISABLE_PLUGINS", "*")
+    statuses = {p.package: p.status for p in get_registry().plugins}
+    assert statuses["stackyard-console"] == "disabled"
+    assert statuses["stackyard-local"] == "loaded"
+    assert Repository().get_flavors("alerter") == []

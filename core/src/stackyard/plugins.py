@@ -18,7 +18,10 @@ from stackyard.exceptions import FlavorNotFoundError
 from stackyard.flavors import Flavor, check_flavor_class, first_line, source_of
 
 DISABLE_ENV = "STACKYARD_DISABLE_PLUGINS"
-"""Comma-separated entry point (or distribution) names of plugins to skip."""
+"""Comma-separated entry point (or distribution) names of plugins to skip; ``*`` skips all
+but the built-in ``stackyard-local`` (what ``stackyard --no-plugins`` sets)."""
+
+BUILTIN_PACKAGE = "stackyard-local"
 
 
 class PluginInfo:
@@ -136,6 +139,13 @@ def missing_flavor_message(
     return message
 
 
+def is_disabled(info: PluginInfo, disabled: set[str]) -> bool:
+    """Whether ``STACKYARD_DISABLE_PLUGINS`` (parsed into ``disabled``) skips this plugin."""
+    if info.name in disabled or info.package in disabled:
+        return True
+    return "*" in disabled and info.package != BUILTIN_PACKAGE
+
+
 def _disabled_names() -> set[str]:
     raw = os.environ.get(DISABLE_ENV, "")
     return {part.strip() for part in raw.split(",") if part.strip()}
@@ -173,7 +183,7 @@ def discover() -> PluginRegistry:
             dist.version if dist else "unknown",
         )
         registry.plugins.append(info)
-        if ep.name in disabled or info.package in disabled:
+        if is_disabled(info, disabled):
             info.status = "disabled"
             continue
         modules.add(ep.module)
