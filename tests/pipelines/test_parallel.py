@@ -120,3 +120,26 @@ def test_spawned_workers_import_the_steps(stack: Stack, tmp_path: Path, monkeypa
 def test_the_orchestrator_refuses_a_negative_worker_count() -> None:
     with pytest.raises(ValueError, match="max_workers"):
         LocalOrchestrator(name="bad", max_workers=-1)
+
+
+@step
+def interrupt_the_parent(x: int = 0) -> int:
+    import signal
+
+    os.kill(os.getppid(), signal.SIGINT)  # what Ctrl-C does to the process running the pipeline
+    time.sleep(60)
+    return x
+
+
+def test_ctrl_c_during_parallel_steps_fails_the_run_and_stops_the_workers(stack: Stack) -> None:
+    @pipeline
+    def interrupted():
+        interrupt_the_parent(x=1)
+        interrupt_the_parent(x=2)
+
+    with pytest.raises(KeyboardInterrupt):
+        interrupted().run(stack=parallel_stack(stack), run_name="ctrl-c")
+    run = Repository().get_run("ctrl-c")
+    assert run.status is ExecutionStatus.FAILED
+    assert run.error == "Interrupted (KeyboardInterrupt)."
+    assert {s.status for s in run.steps} == {ExecutionStatus.FAILED}

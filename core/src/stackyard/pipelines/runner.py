@@ -81,7 +81,7 @@ def run_pipeline(
             raise
         finally:
             metadata_store.finish_run(run_id, status, error=error)
-            logger.info("Pipeline run '%s' %s.", run_name, status.value)
+            logger.debug("Pipeline run '%s' %s.", run_name, status.value)
     return PipelineRunView(metadata_store.get_run(run_id) or {}, stack)
 
 
