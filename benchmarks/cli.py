@@ -2,7 +2,8 @@
 
 Run: ``.venv/bin/python benchmarks/cli.py`` (``--runs N``, ``--markdown``).
 
-Reports, in one run, the median wall time of ``python -c pass``, ``stackyard
+Reports, in one run, the median wall time of ``python -c pass``, ``python -c
+'import click'`` (the floor for any click CLI), ``stackyard
 --help``, ``stackyard stack list`` and ``stackyard artifact-store flavor
 list`` on a default profile and on a profile with 1,000 components and 200
 stacks, each with its ratio to ``python -c pass``. Commands run round-robin
@@ -107,6 +108,7 @@ def main() -> None:
 
         commands: dict[str, tuple[list[str], dict[str, str]]] = {
             "python -c pass": ([sys.executable, "-c", "pass"], environment(default_config)),
+            "|python -c 'import click'": ([sys.executable, "-c", "import click"], environment(default_config)),
         }
         for profile, config in (("default", default_config), ("large", large_config)):
             env = environment(config)

@@ -38,7 +38,9 @@ def test_flavor_list_shows_package_and_description(ok, acme: str) -> None:
     result = ok("artifact-store", "flavor", "list")
     assert "Running with active profile: 'default' (global)" in result.stderr
     assert table_headers(result.stdout) == ["FLAVOR", "PACKAGE", "DESCRIPTION"]
-    assert table_rows(result.stdout) == [["local", "stackyard-local 0.1.0", "Keeps artifacts in a folder on this machine."]]
+    rows = table_rows(result.stdout)
+    assert ["local", "stackyard-local 0.1.0", "Keeps artifacts in a folder on this machine."] in rows
+    assert [row[0] for row in rows] == sorted(row[0] for row in rows)
     rows = table_rows(ok("alerter", "flavor", "list").stdout)
     assert rows == [["echo", "stackyard-acme 2.1", "Prints alerts to the console."]]
     data = json.loads(ok("alerter", "flavor", "list", "--output", "json").stdout)
@@ -76,10 +78,8 @@ def test_flavor_register_from_an_import_path(ok, flavor_module) -> None:
     result = ok("artifact-store", "flavor", "register", f"{module}.MirroredStore")
     assert result.stdout == f"Registered artifact store flavor 'mirrored' from {module}.MirroredStore.\n"
     rows = table_rows(ok("artifact-store", "flavor", "list").stdout)
-    assert rows == [
-        ["local", "stackyard-local 0.1.0", "Keeps artifacts in a folder on this machine."],
-        ["mirrored", "custom", "Keeps artifacts in a folder and a mirror."],
-    ]
+    assert ["local", "stackyard-local 0.1.0", "Keeps artifacts in a folder on this machine."] in rows
+    assert ["mirrored", "custom", "Keeps artifacts in a folder and a mirror."] in rows
     ok("artifact-store", "register", "twin", "--flavor", "mirrored", "--path", "/tmp/a", "--mirror", "/tmp/b")
     rows = table_rows(ok("artifact-store", "list").stdout)
     assert [row[1:3] for row in rows] == [["default", "local"], ["twin", "mirrored"]]
@@ -107,7 +107,8 @@ def test_plugin_list_shows_each_entry_point_and_its_flavors(ok, acme: str) -> No
     assert table_headers(result.stdout) == ["PLUGIN", "PACKAGE", "VERSION", "FLAVORS", "STATUS"]
     rows = table_rows(result.stdout)
     names = [row[0] for row in rows if row[0]]
-    assert names == ["local", "acme"]
+    assert names[0] == "local"  # the built-in flavors come first
+    assert "acme" in names
     start = next(i for i, row in enumerate(rows) if row[0] == "acme")
     assert rows[start] == ["acme", "stackyard-acme", "2.1", "alerter/echo", "loaded"]
     assert rows[start + 1] == ["", "", "", "container-registry/plain", ""]

@@ -139,3 +139,18 @@ def test_print_data_json_and_yaml(capsys: pytest.CaptureFixture[str]) -> None:
 )
 def test_yaml_quotes_strings_that_would_change_meaning(value: str, expected: str) -> None:
     assert to_yaml({"k": value}) == f"k: {expected}\n"
+
+
+def test_wrapped_columns_fit_the_width_on_more_lines() -> None:
+    lines = render_table(
+        ["NAME", "STATUS"],
+        [["broken", "failed\ncannot load acme.plugin: ModuleNotFoundError: No module named 'acme'"]],
+        width=40,
+        wrap={"STATUS"},
+    )
+    assert max(display_width(line) for line in lines) <= 40
+    body = [line for line in lines[3:-1]]
+    assert body[0].startswith("┃ broken │ failed")
+    assert " ".join(line.split("│")[1].strip(" ┃") for line in body[1:]) == (
+        "cannot load acme.plugin: ModuleNotFoundError: No module named 'acme'"
+    )

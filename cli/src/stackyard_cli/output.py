@@ -187,6 +187,7 @@ def print_table(
     *,
     active_column: bool | None = None,
     shrinkable: Collection[str] = (),
+    wrap: Collection[str] = (),
     title: str | None = None,
 ) -> None:
     """Print a boxed table on stdout.
@@ -195,8 +196,9 @@ def print_table(
     ACTIVE column; that column is shown when ``active_row`` is given, or always
     with ``active_column=True`` (for lists where nothing may be active). When
     the terminal is too narrow, only the columns named in ``shrinkable`` are
-    cut (with …); every other cell — names above all — is printed whole.
-    A cell with newlines takes several lines.
+    cut (with …) and those named in ``wrap`` wrapped onto more lines; every
+    other cell — names above all — is printed whole. A cell with newlines
+    takes several lines.
     """
     if active_column is None:
         active_column = active_row is not None
@@ -210,6 +212,7 @@ def print_table(
         body,
         width=terminal_width(),
         shrinkable=shrinkable,
+        wrap=wrap,
         centered={ACTIVE_HEADER} if active_column else set(),
         title=title,
     ):
@@ -229,6 +232,7 @@ def render_table(
     *,
     width: int | None = None,
     shrinkable: Collection[str] = (),
+    wrap: Collection[str] = (),
     centered: Collection[str] = (),
     title: str | None = None,
 ) -> list[str]:
@@ -239,7 +243,12 @@ def render_table(
         for i, cell in enumerate(row[:count]):
             widths[i] = max(widths[i], *(display_width(part) for part in cell.split("\n")))
     if width is not None:
-        _shrink(widths, [i for i, h in enumerate(headers) if h in shrinkable], headers, width)
+        narrow = [i for i, h in enumerate(headers) if h in shrinkable or h in wrap]
+        before = list(widths)
+        _shrink(widths, narrow, headers, width)
+        wrapped = [i for i, h in enumerate(headers) if h in wrap and widths[i] < before[i]]
+        if wrapped:
+            rows = [_wrap_cells(row, wrapped, widths) for row in rows]
     align = ["center" if h in centered else "left" for h in headers]
     color = use_color()
 
@@ -284,6 +293,17 @@ def _shrink(widths: list[int], candidates: list[int], headers: Sequence[str], wi
         widest = max(room, key=lambda i: widths[i])
         widths[widest] -= 1
         excess -= 1
+
+
+def _wrap_cells(row: Sequence[str], columns: list[int], widths: list[int]) -> list[str]:
+    import textwrap
+
+    cells = list(row)
+    for i in columns:
+        if i < len(cells):
+            parts = cells[i].split("\n")
+            cells[i] = "\n".join(line for part in parts for line in (textwrap.wrap(part, widths[i]) or [""]))
+    return cells
 
 
 def _fit(text: str, width: int, align: str) -> str:

@@ -127,7 +127,7 @@ def component_group(type_value: str) -> click.Group:
             ["STACKS", ", ".join(stacks)],
         ]
         state = " (ACTIVE)" if name == active else ""
-        output.print_table(["PROPERTY", "VALUE"], rows, title=f"{title} '{name}'{state}", shrinkable={"VALUE"})
+        output.print_table(["PROPERTY", "VALUE"], rows, title=f"{title} '{name}'{state}", wrap={"VALUE"})
 
     describe.help = f"Show {kind.with_article} (default: the one in the active stack)."
 

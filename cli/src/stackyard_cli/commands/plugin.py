@@ -36,15 +36,11 @@ def list_plugins(output_format: str) -> None:
         ]
         for p in registry.plugins
     ]
-    output.print_table(["PLUGIN", "PACKAGE", "VERSION", "FLAVORS", "STATUS"], rows)
+    output.print_table(["PLUGIN", "PACKAGE", "VERSION", "FLAVORS", "STATUS"], rows, wrap={"STATUS"})
     for conflict in registry.conflicts:
         output.warning(str(conflict))
 
 
 def _status(status: str, error: str | None) -> str:
-    """``loaded``, or the status with the error that stopped the plugin, wrapped to fit a column."""
-    if not error:
-        return status
-    import textwrap
-
-    return status + "\n" + "\n".join(textwrap.wrap(error, 60))
+    """``loaded``, or the status with the error that stopped the plugin on the next line."""
+    return f"{status}\n{error}" if error else status

@@ -82,7 +82,7 @@ def describe(name: str | None, output_format: str) -> None:
         ["ACTIVE STACK", data["active_stack_name"] or ""],
     ]
     state = " (ACTIVE)" if data["active"] else ""
-    output.print_table(["PROPERTY", "VALUE"], rows, title=f"Profile '{item.name}'{state}")
+    output.print_table(["PROPERTY", "VALUE"], rows, title=f"Profile '{item.name}'{state}", wrap={"VALUE"})
 
 
 @profile.command(name="set")
