@@ -166,3 +166,14 @@ def test_commands_are_click_commands() -> None:
         if name == "pipeline":
             continue
         assert isinstance(cli.get_command(click.Context(cli), name), click.Command)
+
+
+def test_no_plugins_loads_only_the_builtin_flavors(ok, acme: str) -> None:
+    import json
+    import os
+
+    data = {p["name"]: p["status"] for p in json.loads(ok("--no-plugins", "plugin", "list", "--output", "json").stdout)}
+    assert data["acme"] == "disabled"
+    assert data["local"] == "loaded"
+    assert "STACKYARD_DISABLE_PLUGINS" not in os.environ  # only for that one command
+    assert {p["name"]: p["status"] for p in json.loads(ok("plugin", "list", "--output", "json").stdout)}["acme"] == "loaded"

@@ -76,6 +76,23 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
     ctx.exit()
 
 
+def _no_plugins(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value:
+        return
+    import os
+
+    previous = os.environ.get("STACKYARD_DISABLE_PLUGINS")
+    os.environ["STACKYARD_DISABLE_PLUGINS"] = "*"  # every plugin but the built-in stackyard-local
+
+    def restore() -> None:
+        if previous is None:
+            os.environ.pop("STACKYARD_DISABLE_PLUGINS", None)
+        else:
+            os.environ["STACKYARD_DISABLE_PLUGINS"] = previous
+
+    ctx.call_on_close(restore)
+
+
 @click.group(
     cls=RootGroup,
     lazy_commands=COMMANDS,
@@ -88,6 +105,13 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
     is_eager=True,
     callback=_print_version,
     help="Show the versions of stackyard and its plugin packages.",
+)
+@click.option(
+    "--no-plugins",
+    is_flag=True,
+    expose_value=False,
+    callback=_no_plugins,
+    help="Load no plugin but the built-in local flavors (to rule out a misbehaving plugin).",
 )
 def cli() -> None:
     """Stackyard: stacks of pluggable MLOps components, and pipelines that run on them.
