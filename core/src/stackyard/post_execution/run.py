@@ -17,18 +17,38 @@ if TYPE_CHECKING:
 
 
 class StoreContext:
-    """Where views read from: a stack's metadata store, and artifact stores for ``read()``."""
+    """Where views read from: a stack's metadata store, and the artifact store a run wrote to."""
 
-    def __init__(self, stack: Stack) -> None:
+    def __init__(self, stack: Stack, recorded_stack: Mapping[str, Any] | None = None) -> None:
         assert stack.metadata_store is not None
         self.stack = stack
         self.metadata_store: BaseMetadataStore = stack.metadata_store
+        self._recorded = dict((recorded_stack or {}).get("components", {}).get("artifact_store") or {})
+        self._rebuilt: BaseArtifactStore | None = None
+
+    def for_run(self, recorded_stack: Mapping[str, Any]) -> StoreContext:
+        """A context for the artifacts of a run that recorded ``recorded_stack``."""
+        return StoreContext(self.stack, recorded_stack)
 
     def artifact_store_for(self, uri: str) -> BaseArtifactStore:
-        """The stack's artifact store (artifacts are read through it, whatever their scheme)."""
+        """The stack's artifact store if ``uri`` is in it, else the one the run recorded, rebuilt."""
         store = self.stack.artifact_store
         assert store is not None
-        return store
+        if uri.startswith(store.path.rstrip("/") + "/") or not self._recorded:
+            return store
+        if str(store.uuid) == self._recorded.get("uuid"):
+            return store
+        if self._rebuilt is None:
+            from stackyard.exceptions import StackyardError
+            from stackyard.repository import Repository
+
+            try:
+                flavor = Repository().get_flavor("artifact_store", self._recorded["flavor"])
+                self._rebuilt = flavor.implementation.from_dict(self._recorded)  # type: ignore[assignment]
+            except (StackyardError, KeyError):
+                return store  # its flavor is gone: try the stack's store, which names the problem
+        assert self._rebuilt is not None
+        return self._rebuilt
 
 
 class PipelineRunView:
@@ -36,9 +56,8 @@ class PipelineRunView:
 
     def __init__(self, record: Mapping[str, Any], stack_or_context: Stack | StoreContext) -> None:
         self._record = dict(record)
-        self._context = (
-            stack_or_context if isinstance(stack_or_context, StoreContext) else StoreContext(stack_or_context)
-        )
+        context = stack_or_context if isinstance(stack_or_context, StoreContext) else StoreContext(stack_or_context)
+        self._context = context.for_run(self._record.get("stack") or {})
         self._steps: list[StepView] | None = None
 
     @property
