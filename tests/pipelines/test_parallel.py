@@ -143,3 +143,18 @@ def test_ctrl_c_during_parallel_steps_fails_the_run_and_stops_the_workers(stack:
     assert run.status is ExecutionStatus.FAILED
     assert run.error == "Interrupted (KeyboardInterrupt)."
     assert {s.status for s in run.steps} == {ExecutionStatus.FAILED}
+
+
+def test_spawn_needs_steps_defined_at_module_level(stack: Stack) -> None:
+    import pickle
+
+    @step
+    def local_step() -> int:
+        return 1
+
+    @pipeline
+    def local_pipeline():
+        local_step()
+
+    with pytest.raises(pickle.PicklingError, match="define it at module level, or run with start_method 'fork'"):
+        local_pipeline().run(stack=parallel_stack(stack, start_method="spawn"))

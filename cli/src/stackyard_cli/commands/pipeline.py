@@ -39,7 +39,7 @@ def pipeline() -> None:
     """
 
 
-@pipeline.command()
+@pipeline.command(short_help="Run a pipeline from FILE.py:PIPELINE on the active stack.")
 @click.argument("spec", metavar="FILE.py:PIPELINE")
 @click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE", help="A pipeline parameter (repeatable).")
 @click.option("--config", "-c", "config_file", type=click.Path(dir_okay=False), help="A run configuration TOML file.")
@@ -128,7 +128,7 @@ def _run_failure(repo: Any, stack: Any, pipeline_name: str, exc: BaseException, 
     )
 
 
-@pipeline.command("list")
+@pipeline.command("list", short_help="List pipelines with runs, and their latest run.")
 @output.output_option
 def list_pipelines(output_format: str) -> None:
     """List the pipelines that have runs, with their latest run."""
@@ -156,7 +156,7 @@ def list_pipelines(output_format: str) -> None:
         output.print_table(["PIPELINE", "RUNS", "LATEST RUN", "STATUS", "STARTED"], rows, shrinkable={"LATEST RUN"})
 
 
-@pipeline.command()
+@pipeline.command(short_help="List the runs of a pipeline (or of all), oldest first.")
 @click.argument("name", required=False)
 @output.output_option
 def runs(name: str | None, output_format: str) -> None:
@@ -177,7 +177,7 @@ def runs(name: str | None, output_format: str) -> None:
     output.print_table(["RUN NAME", "PIPELINE", "STATUS", "STARTED", "DURATION", "STACK"], rows, shrinkable={"RUN NAME"})
 
 
-@pipeline.command("run-describe")
+@pipeline.command("run-describe", short_help="Show a run's steps, statuses, durations and artifacts.")
 @click.argument("run_name", metavar="RUN")
 @output.output_option
 def run_describe(run_name: str, output_format: str) -> None:

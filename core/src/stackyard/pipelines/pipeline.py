@@ -50,9 +50,9 @@ class Pipeline:
 
     def __reduce__(self) -> Any:
         # pickled by reference, so a deployment can be sent to spawned worker processes
-        from stackyard.pipelines.step import _import_step
+        from stackyard.pipelines.step import _by_reference
 
-        return (_import_step, (self.entrypoint.__module__, self.__qualname__))
+        return _by_reference("Pipeline", self.name, self.entrypoint.__module__, self.__qualname__)
 
     def run(self, **options: Any) -> PipelineRunView:
         """Run the pipeline with its default parameters: ``pipeline().run(**options)``."""

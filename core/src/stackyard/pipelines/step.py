@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import inspect
+import sys
 import typing
 from collections.abc import Callable, Mapping
 from typing import Any, overload
@@ -137,7 +138,7 @@ class Step:
 
     def __reduce__(self) -> Any:
         # pickled by reference, so pipelines can run steps in spawned worker processes
-        return (_import_step, (self.entrypoint.__module__, self.__qualname__))
+        return _by_reference("Step", self.name, self.entrypoint.__module__, self.__qualname__)
 
     def __repr__(self) -> str:
         return f"<step '{self.name}' ({self.entrypoint.__module__}.{self.__qualname__})>"
@@ -157,7 +158,19 @@ class Step:
         return dict(zip(names, result))
 
 
-def _import_step(module: str, qualname: str) -> Step:
+def _by_reference(kind: str, name: str, module: str, qualname: str) -> Any:
+    """How a step or pipeline pickles: its module and name, to be imported again where unpickled."""
+    if "<locals>" in qualname or module == "__main__" and not hasattr(sys.modules.get("__main__"), "__file__"):
+        import pickle
+
+        raise pickle.PicklingError(
+            f"{kind} '{name}' is defined inside a function, so other processes cannot import it; "
+            "define it at module level, or run with start_method 'fork'."
+        )
+    return (_import_step, (module, qualname))
+
+
+def _import_step(module: str, qualname: str) -> Any:
     import importlib
 
     obj: Any = importlib.import_module(module)
