@@ -47,8 +47,8 @@ def component_group(type_value: str) -> click.Group:
 
     @group.command(context_settings=_EXTRA_ARGS)
     @click.argument("name")
-    @click.option("--flavor", "-f", "flavor_name", required=True, shell_complete=flavor_completer(kind.value),
-                  help="The flavor to use (see: flavor list).")
+    @click.option("--flavor", "-f", "flavor_name", metavar="FLAVOR", required=True,
+                  shell_complete=flavor_completer(kind.value), help="The flavor to use (see: flavor list).")
     @click.argument("parameters", nargs=-1, type=click.UNPROCESSED)
     def register(name: str, flavor_name: str, parameters: tuple[str, ...]) -> None:
         """Register NAME with a flavor and its parameters (--key=value ...)."""
@@ -61,7 +61,10 @@ def component_group(type_value: str) -> click.Group:
         repo.register_stack_component(flavor.create(name, config))
         output.success(f"{title} '{name}' successfully registered!")
 
-    register.help = f"Register {kind.with_article} NAME of a FLAVOR, with the flavor's parameters as --key=value."
+    register.help = (
+        f"Register {kind.with_article} NAME of a FLAVOR.\n\nGive the flavor's parameters as --key=value or "
+        f"--key value; see them with stackyard {kind.cli_name} flavor describe FLAVOR."
+    )
 
     @group.command(name="list")
     @output.output_option
@@ -95,7 +98,7 @@ def component_group(type_value: str) -> click.Group:
             shrinkable={"UUID", *key_headers},
         )
 
-    list_components.help = f"List the registered {kind.plural.replace('_', ' ')}; 👉 marks the one in the active stack."
+    list_components.help = f"List the {kind.plural.replace('_', ' ')}; 👉 marks the one in the active stack."
 
     @group.command()
     @click.argument("name", required=False, shell_complete=complete_names)
@@ -143,7 +146,7 @@ def component_group(type_value: str) -> click.Group:
         repo.update_stack_component(kind, name, config)
         output.success(f"{title} '{name}' successfully updated!")
 
-    update.help = f"Change parameters of {kind.with_article} NAME, given as --key=value."
+    update.help = f"Change parameters of {kind.with_article} NAME (--key=value ...)."
 
     @group.command(name="remove-attribute")
     @click.argument("name", shell_complete=complete_names)
@@ -156,9 +159,7 @@ def component_group(type_value: str) -> click.Group:
         values = ", ".join(f"{key}={_format_value(component.config.get(key))}" for key in names)
         output.success(f"Removed from {label} '{name}': now {values} (the defaults).")
 
-    remove_attribute.help = (
-        f"Unset optional parameters KEYS of {kind.with_article} NAME; they return to their defaults."
-    )
+    remove_attribute.help = f"Reset optional parameters KEYS of {kind.with_article} NAME to their defaults."
 
     @group.command()
     @click.argument("old", shell_complete=complete_names)

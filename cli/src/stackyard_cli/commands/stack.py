@@ -46,7 +46,7 @@ def component_options(*, require: bool = False, flags: bool = False) -> Callable
                     f"--{component_type.cli_name}", short, component_type.value, metavar="NAME",
                     required=require and component_type.is_required,
                     shell_complete=component_completer(component_type.value),
-                    help=f"Name of the {label}" + (" (required)." if require and component_type.is_required else "."),
+                    help=f"Name of the {label}.",
                 )
             function = option(function)
         return function
