@@ -146,3 +146,15 @@ def test_a_broken_plugin_is_listed_with_its_error_and_stops_nothing(ok, make_plu
 def test_disabled_plugins_are_listed_as_disabled(ok, acme: str) -> None:
     data = json.loads(ok("plugin", "list", "--output", "json", env={"STACKYARD_DISABLE_PLUGINS": "acme"}).stdout)
     assert {p["name"]: p["status"] for p in data}["acme"] == "disabled"
+
+
+def test_plugin_new_writes_a_flavor_package(ok, fails, tmp_path) -> None:
+    result = ok("plugin", "new", "acme", "--type", "alerter", "--dir", str(tmp_path))
+    target = tmp_path / "stackyard-acme"
+    assert result.stdout.startswith(f"Created the flavor package stackyard-acme in {target}.\n")
+    assert f"pip install -e {target}" in result.stdout
+    assert (target / "pyproject.toml").is_file()
+    assert (target / "src" / "stackyard_acme" / "alerter.py").is_file()
+    assert "already exists and is not empty" in fails("plugin", "new", "acme", "-t", "alerter", "--dir", str(tmp_path)).stderr
+    assert "cannot name a package" in fails("plugin", "new", "Not A Name", "-t", "alerter", "--dir", str(tmp_path)).stderr
+    assert "Invalid value for '--type'" in fails("plugin", "new", "x", "-t", "spaceship", code=2).stderr

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import click
 
+from stackyard.enums import StackComponentType
 from stackyard_cli import output
 
 
 @click.group()
 def plugin() -> None:
-    """List installed plugins and the flavors they provide."""
+    """List installed plugins and what they provide; start a new flavor package."""
 
 
 @plugin.command(name="list")
@@ -39,6 +40,33 @@ def list_plugins(output_format: str) -> None:
     output.print_table(["PLUGIN", "PACKAGE", "VERSION", "FLAVORS", "STATUS"], rows, wrap={"STATUS"})
     for conflict in registry.conflicts:
         output.warning(str(conflict))
+
+
+@plugin.command()
+@click.argument("name")
+@click.option(
+    "--type", "-t", "component_type", required=True, type=click.Choice([t.cli_name for t in StackComponentType]),
+    help="The component type of the flavor.",
+)
+@click.option("--flavor", help="The flavor's name (default: NAME without 'stackyard-').")
+@click.option(
+    "--dir", "directory", type=click.Path(file_okay=False), help="Where to create the package folder (default: here)."
+)
+def new(name: str, component_type: str, flavor: str | None, directory: str | None) -> None:
+    """Write a new flavor package stackyard-NAME from a template.
+
+    It has the stackyard.plugins entry point, a flavor class with one example
+    parameter, a README and tests; after pip install -e its tests pass.
+    """
+    from pathlib import Path
+
+    from stackyard_cli.scaffold import create_plugin_package
+
+    target = create_plugin_package(
+        name, StackComponentType.parse(component_type), flavor, Path(directory) if directory else None
+    )
+    output.success(f"Created the flavor package {target.name} in {target}.")
+    output.echo(f"Install it for development with: pip install -e {target}")
 
 
 def _status(status: str, error: str | None) -> str:
