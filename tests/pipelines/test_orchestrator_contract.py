@@ -77,3 +77,18 @@ def test_an_orchestrator_that_skips_a_step_fails_the_run(stack: Stack) -> None:
     with pytest.raises(StackyardError, match="without running step 'gather'; this is a bug in the orchestrator"):
         wide().run(stack=with_orchestrator(stack, LazyOrchestrator(name="lazy")), run_name="skipped")
     assert Repository().get_run("skipped").status is ExecutionStatus.FAILED
+
+
+class HastyOrchestrator(BaseOrchestrator):
+    """A broken orchestrator that runs the last step first."""
+
+    FLAVOR: ClassVar[str] = "hasty"
+
+    def run_pipeline(self, deployment: Any, stack: Stack, runtime_configuration: Mapping[str, Any]) -> None:
+        for name in reversed(deployment.steps):
+            deployment.run_step(name)
+
+
+def test_an_orchestrator_that_ignores_dependencies_gets_a_clear_error(stack: Stack) -> None:
+    with pytest.raises(StackyardError, match="started a step before its upstream steps"):
+        wide().run(stack=with_orchestrator(stack, HastyOrchestrator(name="hasty")))

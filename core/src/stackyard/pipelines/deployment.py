@@ -18,6 +18,7 @@ import traceback
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from stackyard.exceptions import StackyardError
 from stackyard.pipelines.artifacts import read_artifact, write_artifact
 from stackyard.pipelines.caching import cache_key, canonical_json, find_cached_outputs
 from stackyard.pipelines.status import ExecutionStatus
@@ -148,8 +149,9 @@ class PipelineDeployment:
             assert store is not None
             step = store.get_step(self.run_id, step_name)
             if step is None:
-                raise RuntimeError(
-                    f"Step '{step_name}' has not run yet; the orchestrator started a step before its upstream steps."
+                raise StackyardError(
+                    f"Step '{step_name}' has not run yet; the orchestrator started a step before its "
+                    "upstream steps, which is a bug in the orchestrator flavor."
                 )
             outputs = {a["name"]: a for a in store.get_artifacts(step["id"]) if a["direction"] == "output"}
             self._outputs[step_name] = outputs
