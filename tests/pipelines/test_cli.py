@@ -6,6 +6,7 @@ import json
 import textwrap
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -136,3 +137,12 @@ def test_describe_and_runs_of_unknown_names(cli: CliRunner) -> None:
     result = cli.invoke(pipeline, ["runs", "nope"])
     assert result.exit_code == 1 and "No pipeline named 'nope'" in result.output
     assert "No pipeline has run" in cli.invoke(pipeline, ["list"]).output
+
+
+def test_run_and_pipeline_names_complete(cli: CliRunner, pipeline_file: Path) -> None:
+    invoke(cli, "run", f"{pipeline_file}:sum_pipeline", "--run-name", "complete-me")
+    describe = pipeline.commands["run-describe"]
+    runs_command = pipeline.commands["runs"]
+    context = click.Context(describe)
+    assert describe.params[0].shell_complete(context, "comp")[0].value == "complete-me"
+    assert [c.value for c in runs_command.params[0].shell_complete(click.Context(runs_command), "sum")] == ["sum_pipeline"]

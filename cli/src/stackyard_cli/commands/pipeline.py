@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from stackyard_cli import output
+from stackyard_cli.completion import _safe, complete_stacks
 from stackyard_cli.errors import UserError
 from stackyard_cli.session import open_repository
 
@@ -29,6 +30,18 @@ def _user_errors() -> Iterator[None]:
         yield
     except StackyardError as exc:
         raise UserError(str(exc), exc) from exc
+
+
+def _complete_pipelines(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    from stackyard.repository import Repository
+
+    return _safe(lambda: [p.name for p in Repository().get_pipelines()], incomplete)
+
+
+def _complete_runs(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    from stackyard.repository import Repository
+
+    return _safe(lambda: [r.name for r in reversed(Repository().get_runs())], incomplete)
 
 
 @click.group()
@@ -49,7 +62,7 @@ def pipeline() -> None:
 )
 @click.option("--run-name", help="Name of the run (default: PIPELINE-timestamp).")
 @click.option("--no-cache", is_flag=True, help="Run every step, even unchanged ones.")
-@click.option("--stack", "stack_name", metavar="NAME", help="Run on this stack instead of the active one.")
+@click.option("--stack", "stack_name", metavar="NAME", shell_complete=complete_stacks, help="Run on this stack instead of the active one.")
 def run(
     spec: str,
     params: tuple[str, ...],
@@ -157,7 +170,7 @@ def list_pipelines(output_format: str) -> None:
 
 
 @pipeline.command(short_help="List the runs of a pipeline (or of all), oldest first.")
-@click.argument("name", required=False)
+@click.argument("name", required=False, shell_complete=_complete_pipelines)
 @output.output_option
 def runs(name: str | None, output_format: str) -> None:
     """List the runs of pipeline NAME (or of every pipeline), oldest first."""
@@ -178,7 +191,7 @@ def runs(name: str | None, output_format: str) -> None:
 
 
 @pipeline.command("run-describe", short_help="Show a run's steps, statuses, durations and artifacts.")
-@click.argument("run_name", metavar="RUN")
+@click.argument("run_name", metavar="RUN", shell_complete=_complete_runs)
 @output.output_option
 def run_describe(run_name: str, output_format: str) -> None:
     """Show a run's steps: statuses, durations, cache hits and artifact URIs."""
