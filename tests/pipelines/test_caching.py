@@ -183,3 +183,16 @@ def test_the_cache_is_shared_across_pipelines_with_the_same_step_call() -> None:
 
     assert statuses(other().run()) == {"source": "cached"}
     assert CALLS == ["source", "total"]
+
+
+def test_the_cache_belongs_to_the_artifact_store(stack: Any, tmp_path: Path) -> None:
+    from stackyard.stack.stack import Stack
+    from stackyard_local import LocalArtifactStore
+
+    def on(path: Path) -> Stack:
+        store = LocalArtifactStore(name="other", path=str(path))  # a new uuid every time
+        return Stack("other", orchestrator=stack.orchestrator, artifact_store=store, metadata_store=stack.metadata_store)
+
+    summing().run(stack=on(tmp_path / "a"))
+    assert statuses(summing().run(stack=on(tmp_path / "a"))) == {"source": "cached", "total": "cached"}
+    assert statuses(summing().run(stack=on(tmp_path / "b"))) == {"source": "completed", "total": "completed"}

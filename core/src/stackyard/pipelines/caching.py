@@ -42,7 +42,7 @@ def cache_key(
         step.source_hash,
         parameters_json,
         ",".join(step.output_names),
-        str(artifact_store.uuid),
+        f"{artifact_store.FLAVOR}:{artifact_store.path}",  # the same store, even if rebuilt with a new uuid
     ]
     for name in sorted(inputs):
         record = inputs[name]
