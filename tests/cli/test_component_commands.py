@@ -134,9 +134,11 @@ def test_a_component_whose_flavor_is_gone_still_lists_and_can_be_deleted(ok, acm
     ok("alerter", "register", "bell", "--flavor", "echo", "--webhook", "w1")
     gone = {"STACKYARD_DISABLE_PLUGINS": "acme"}
     rows = table_rows(ok("alerter", "list", env=gone).stdout)
-    assert rows[0][1:3] == ["bell", "echo (not installed)"]
+    assert rows[0][1:3] == ["bell", "echo — flavor missing (install stackyard-acme)"]
     data = json.loads(ok("alerter", "describe", "bell", "--output", "json", env=gone).stdout)
     assert data["flavor_installed"] is False
+    assert data["flavor_missing"] == "flavor missing (install stackyard-acme)"
+    assert data["config"]["webhook"] == "w1"
     assert ok("alerter", "delete", "bell", env=gone).stdout == "Alerter 'bell' deleted.\n"
 
 

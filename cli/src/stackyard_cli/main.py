@@ -34,7 +34,7 @@ COMMANDS: dict[str, LazyCommand] = {
     "clean": LazyCommand(f"{_COMMANDS}.repository", "clean", "Remove this folder's Stackyard repository."),
     "profile": LazyCommand(f"{_COMMANDS}.profile", "profile", "Create, list and activate profiles."),
     "stack": LazyCommand(f"{_COMMANDS}.stack", "stack", "Register, list, activate and share stacks."),
-    "plugin": LazyCommand(f"{_COMMANDS}.plugin", "plugin", "List installed plugins and what they provide."),
+    "plugin": LazyCommand(f"{_COMMANDS}.plugin", "plugin", "List, install and uninstall flavor packages; start a new one."),
     "pipeline": LazyCommand(f"{_COMMANDS}.pipeline", "pipeline", "Run and inspect pipelines."),
     **{
         name: LazyCommand(f"{_COMMANDS}.component", "component_group", f"Manage {plural} and their flavors.", (name,))

@@ -66,6 +66,14 @@ class ComponentRecord:
         except ValueError as exc:
             raise ConfigFileError(path, str(exc)) from None
 
+    @property
+    def missing_flavor_note(self) -> str:
+        """``flavor missing (install PACKAGE)``: what to say when the flavor is not installed."""
+        from stackyard.known_flavors import package_for
+
+        package = self.package or package_for(self.type, self.flavor)
+        return f"flavor missing (install {package or 'the package that provides it'})"
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, ComponentRecord) and self.to_dict() == other.to_dict()
 

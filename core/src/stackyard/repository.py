@@ -366,13 +366,9 @@ class Repository:
         try:
             return self.get_flavor(record.type, record.flavor)
         except FlavorNotFoundError:
-            from stackyard.known_flavors import package_for
-
-            package = record.package or package_for(record.type, record.flavor)
-            fix = f"install {package}" if package else "install the package that provides it"
             raise FlavorNotFoundError(
                 f"The {record.type.display_name} '{record.name}' uses the flavor '{record.flavor}': "
-                f"flavor missing ({fix})."
+                f"{record.missing_flavor_note}."
             ) from None
 
     def register_stack_component(self, component: StackComponent) -> None:

@@ -82,7 +82,7 @@ def component_group(type_value: str) -> click.Group:
         rows = [
             [
                 r.name,
-                r.flavor if r.flavor in available else f"{r.flavor} (not installed)",
+                r.flavor if r.flavor in available else f"{r.flavor} — {r.missing_flavor_note}",
                 r.uuid,
                 *(_format_value(r.config[k]) if k in r.config else "" for k in keys),
             ]
@@ -123,7 +123,7 @@ def component_group(type_value: str) -> click.Group:
             return
         rows = [
             ["NAME", record.name],
-            ["FLAVOR", record.flavor if installed else f"{record.flavor} (not installed)"],
+            ["FLAVOR", record.flavor if installed else f"{record.flavor} — {record.missing_flavor_note}"],
             ["PACKAGE", record.package or "custom"],
             ["UUID", record.uuid],
             *([key.upper(), _format_value(value)] for key, value in record.config.items()),
@@ -286,6 +286,8 @@ def _record_data(record: ComponentRecord, active: bool, installed: bool) -> dict
     data = record.to_dict()
     data["active"] = active
     data["flavor_installed"] = installed
+    if not installed:
+        data["flavor_missing"] = record.missing_flavor_note
     return data
 
 

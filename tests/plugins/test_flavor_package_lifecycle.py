@@ -1,0 +1,165 @@
+"""A flavor package's whole life: scaffold, build a wheel, install, use, uninstall — as a user would.
+
+Everything runs as real commands in a throwaway virtual environment layered on
+this one (it sees Stackyard; whatever it installs stays inside it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import sysconfig
+import textwrap
+import venv
+from pathlib import Path
+
+import pytest
+
+from stackyard.enums import StackComponentType
+
+pytestmark = pytest.mark.slow
+
+PIPELINE = '''
+from pathlib import Path
+
+from stackyard import pipeline, step
+
+MARKER = Path(__file__).with_name("steps-ran.txt")
+
+
+@step
+def numbers(count: int = 3) -> list:
+    with MARKER.open("a") as handle:
+        handle.write("numbers\\n")
+    return list(range(count))
+
+
+@step
+def total(values: list) -> int:
+    return sum(values)
+
+
+@pipeline
+def sum_pipeline(count: int = 3):
+    total(numbers(count=count))
+'''
+
+
+def layered_venv(root: Path) -> Path:
+    """A new virtual environment that also sees this environment's packages."""
+    env_dir = root / "venv"
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    python = env_dir / "bin" / "python"
+    site = subprocess.check_output(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True
+    ).strip()
+    Path(site, "outer_env.pth").write_text(
+        f"import site; site.addsitedir({sysconfig.get_paths()['purelib']!r})\n"
+    )
+    return python
+
+
+class Shell:
+    """Runs ``stackyard`` and pip in the throwaway environment, from a project folder."""
+
+    def __init__(self, python: Path, cwd: Path, config: Path) -> None:
+        self.python = python
+        self.cwd = cwd
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("STACKYARD_")}
+        self.env.update(STACKYARD_CONFIG_PATH=str(config), PIP_DISABLE_PIP_VERSION_CHECK="1", NO_COLOR="1")
+
+    def run(self, *args: str, expect: int = 0) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [str(self.python), *args], cwd=self.cwd, env=self.env, capture_output=True, text=True, timeout=600
+        )
+        assert result.returncode == expect, f"{args}: exit {result.returncode}\n{result.stdout}\n{result.stderr}"
+        return result
+
+    def stackyard(self, *args: str, expect: int = 0) -> subprocess.CompletedProcess[str]:
+        return self.run("-m", "stackyard_cli", *args, expect=expect)
+
+
+def test_scaffold_build_install_use_and_uninstall_a_flavor_package(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    sh = Shell(layered_venv(tmp_path), project, tmp_path / "config")
+
+    # scaffold and build a wheel, as an author would before publishing
+    sh.stackyard("plugin", "new", "shiny", "--type", "artifact-store", "--dir", str(tmp_path / "src"))
+    package = tmp_path / "src" / "stackyard-shiny"
+    sh.run("-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(tmp_path / "dist"), str(package))
+    (wheel,) = (tmp_path / "dist").glob("stackyard_shiny-0.1.0-*.whl")
+
+    # install it the way a user would, and see the new flavor
+    installed = sh.stackyard("plugin", "install", str(wheel))
+    assert "New flavors" in installed.stdout and "shiny" in installed.stdout and "stackyard-shiny 0.1.0" in installed.stdout
+    listed = json.loads(sh.stackyard("artifact-store", "flavor", "list", "--output", "json").stdout)
+    assert {"name": "shiny", "package": "stackyard-shiny", "version": "0.1.0"}.items() <= next(
+        f for f in listed if f["name"] == "shiny"
+    ).items()
+
+    # register a component, build a stack with it, run a pipeline on it
+    store_path = tmp_path / "shiny-artifacts"
+    sh.stackyard("init")
+    sh.stackyard("artifact-store", "register", "shiny-store", "--flavor=shiny", f"--path={store_path}", "--chunk_size=4096")
+    sh.stackyard("stack", "register", "shiny-stack", "-o", "default", "-a", "shiny-store", "-m", "default", "--set")
+    (project / "pipe.py").write_text(textwrap.dedent(PIPELINE))
+    sh.stackyard("pipeline", "run", "pipe.py:sum_pipeline", "--param", "count=5")
+    assert (project / "steps-ran.txt").read_text() == "numbers\n"
+    assert any(store_path.rglob("*")), "the pipeline wrote its artifacts through the new flavor"
+    described = sh.stackyard("pipeline", "run-describe", json.loads(
+        sh.stackyard("pipeline", "runs", "sum_pipeline", "--output", "json").stdout)[-1]["name"]).stdout
+    assert str(store_path) in described
+
+    # uninstalling is refused while the component uses the flavor, then forced
+    refused = sh.stackyard("plugin", "uninstall", "stackyard-shiny", expect=1)
+    assert "provides flavors used by profile 'default': artifact store 'shiny-store'" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    sh.stackyard("plugin", "uninstall", "stackyard-shiny", "--force")
+    assert "shiny" not in sh.stackyard("artifact-store", "flavor", "list").stdout
+
+    # the component keeps its record: listed as missing, described, and a run fails before any step
+    listing = sh.stackyard("artifact-store", "list").stdout
+    assert "flavor missing (install stackyard-shiny)" in listing
+    described = json.loads(sh.stackyard("artifact-store", "describe", "shiny-store", "--output", "json").stdout)
+    assert described["config"] == {"path": str(store_path), "chunk_size": 4096}
+    failed = sh.stackyard("pipeline", "run", "pipe.py:sum_pipeline", expect=1)
+    assert "flavor missing (install stackyard-shiny)" in failed.stderr
+    assert "Traceback" not in failed.stderr
+    assert (project / "steps-ran.txt").read_text() == "numbers\n", "no step ran on the broken stack"
+
+    # and it can be cleaned up
+    sh.stackyard("stack", "set", "default")
+    sh.stackyard("stack", "delete", "shiny-stack", "--yes")
+    sh.stackyard("artifact-store", "delete", "shiny-store")
+    assert "shiny-store" not in sh.stackyard("artifact-store", "list").stdout
+
+
+def test_every_scaffolded_package_passes_its_own_tests_as_generated(tmp_path: Path) -> None:
+    sh = Shell(layered_venv(tmp_path), tmp_path, tmp_path / "config")
+    packages = []
+    for component_type in StackComponentType:
+        sh.stackyard("plugin", "new", f"gen-{component_type.cli_name}", "--type", component_type.cli_name, "--dir", str(tmp_path))
+        packages.append(tmp_path / f"stackyard-gen-{component_type.cli_name}")
+    editable = [arg for path in packages for arg in ("-e", str(path))]
+    sh.run("-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", *editable)
+    for package in packages:
+        result = subprocess.run(
+            [str(sh.python), "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+            cwd=package, env=sh.env, capture_output=True, text=True, timeout=600,
+        )
+        assert result.returncode == 0, f"{package.name}:\n{result.stdout[-3000:]}"
+        assert " passed" in result.stdout.splitlines()[-1]
+
+
+def test_scaffold_refuses_bad_names_and_existing_folders(tmp_path: Path) -> None:
+    sh = Shell(Path(sys.executable), tmp_path, tmp_path / "config")
+    bad = sh.stackyard("plugin", "new", "Not Valid", "--type", "alerter", expect=1)
+    assert "cannot name a package" in bad.stderr
+    sh.stackyard("plugin", "new", "dup", "--type", "alerter")
+    again = sh.stackyard("plugin", "new", "dup", "--type", "alerter", expect=1)
+    assert "already exists and is not empty" in again.stderr
+    wrong = sh.stackyard("plugin", "new", "x", "--type", "nothing", expect=2)
+    assert "nothing" in wrong.stderr
