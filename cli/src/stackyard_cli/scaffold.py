@@ -121,7 +121,8 @@ dependencies = [
 ]
 
 [project.optional-dependencies]
-test = ["pytest>=7.4", "stackyard-cli>=0.1,<0.2"]
+# the conformance suites run pipelines on the built-in local flavors
+test = ["pytest>=7.4", "stackyard-cli>=0.1,<0.2", "stackyard-local>=0.1,<0.2"]
 
 # Stackyard finds the flavors of this package through this entry point.
 [project.entry-points."stackyard.plugins"]
@@ -583,7 +584,7 @@ _TEMPLATES: dict[StackComponentType, _Template] = {
         fixture_body='return __CLASS__(name="test", path=str(tmp_path / "secrets.json"))',
         example_config="--path=~/.secrets.json",
     ),
-    StackComponentType.ORCHESTRATOR: _Template(_ORCHESTRATOR),
+    StackComponentType.ORCHESTRATOR: _Template(_ORCHESTRATOR, suite="OrchestratorConformance", fixture="orchestrator"),
     StackComponentType.ALERTER: _Template(_ALERTER, example_config="--prefix=[ml]"),
     StackComponentType.EXPERIMENT_TRACKER: _Template(
         _EXPERIMENT_TRACKER,
@@ -600,6 +601,8 @@ _TEMPLATES: dict[StackComponentType, _Template] = {
     StackComponentType.FEATURE_STORE: _Template(_FEATURE_STORE),
     StackComponentType.METADATA_STORE: _Template(
         _METADATA_STORE,
+        suite="MetadataStoreConformance",
+        fixture="metadata_store",
         fixture_body='return __CLASS__(name="test", uri=str(tmp_path / "metadata.db"))',
         example_config="--uri=/data/metadata.db",
         dependencies=(CORE_REQUIREMENT, LOCAL_REQUIREMENT),

@@ -28,12 +28,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["ArtifactStoreConformance", "ComponentConformance", "SecretsManagerConformance"]
+__all__ = [
+    "ArtifactStoreConformance",
+    "ComponentConformance",
+    "MetadataStoreConformance",
+    "OrchestratorConformance",
+    "SecretsManagerConformance",
+]
 
 if TYPE_CHECKING:
     from stackyard.testing.conformance import (
         ArtifactStoreConformance,
         ComponentConformance,
+        MetadataStoreConformance,
+        OrchestratorConformance,
         SecretsManagerConformance,
     )
 

@@ -18,7 +18,10 @@ import pytest
 
 from stackyard.artifact_stores import BaseArtifactStore
 from stackyard.exceptions import SecretExistsError, SecretNotFoundError
+from stackyard.metadata_stores import BaseMetadataStore
+from stackyard.orchestrators import BaseOrchestrator
 from stackyard.secrets_managers import BaseSecretsManager
+from stackyard.stack.stack import Stack
 from stackyard.stack.stack_component import StackComponent, parameters
 
 
@@ -338,4 +341,207 @@ class SecretsManagerConformance(ComponentConformance):
             assert "nope" in str(info.value)
 
 
-__all__ = ["ArtifactStoreConformance", "ComponentConformance", "SecretsManagerConformance"]
+def _local(name: str) -> type:
+    try:
+        import stackyard_local
+    except ImportError:  # pragma: no cover - depends on the environment
+        pytest.fail("This conformance suite needs stackyard-local for the rest of its stack: pip install stackyard-local")
+    return getattr(stackyard_local, name)  # type: ignore[no-any-return]
+
+
+class _PipelineSuite(ComponentConformance):
+    """Runs the sample pipelines on a stack built around the component under test."""
+
+    @pytest.fixture
+    def conformance_stack(self, component: StackComponent, tmp_path: Path, stackyard_config: Path) -> Stack:
+        from stackyard.stack.stack import Stack
+
+        parts: dict[str, StackComponent] = {
+            "orchestrator": _local("LocalOrchestrator")(name="conformance"),
+            "artifact_store": _local("LocalArtifactStore")(name="conformance", path=str(tmp_path / "artifacts")),
+            "metadata_store": _local("SQLiteMetadataStore")(name="conformance", uri=str(tmp_path / "metadata.db")),
+        }
+        parts[component.TYPE.value] = component
+        return Stack("conformance", **parts)  # type: ignore[arg-type]
+
+    @staticmethod
+    def run_name() -> str:
+        return f"conformance-{uuid.uuid4().hex[:12]}"
+
+
+class OrchestratorConformance(_PipelineSuite):
+    """Checks that an orchestrator flavor runs pipelines: order, parallel branches, failure, options.
+
+    Provide an ``orchestrator`` fixture returning an instance of your flavor;
+    the suite pairs it with a local artifact store and SQLite metadata store
+    in a temporary folder.
+    """
+
+    @pytest.fixture
+    def orchestrator(self) -> BaseOrchestrator:
+        pytest.fail("Define an `orchestrator` fixture returning an instance of your orchestrator flavor.")
+
+    @pytest.fixture
+    def component(self, orchestrator: BaseOrchestrator) -> BaseOrchestrator:
+        return orchestrator
+
+    def test_is_an_orchestrator_flavor(self, orchestrator: BaseOrchestrator) -> None:
+        assert isinstance(orchestrator, BaseOrchestrator)
+
+    def test_runs_every_step_once_in_dependency_order(self, conformance_stack: Stack) -> None:
+        from stackyard.pipelines import ExecutionStatus
+        from stackyard.testing.sample_pipelines import diamond
+
+        run = diamond(n=3).run(stack=conformance_stack, run_name=self.run_name())
+        assert run.status is ExecutionStatus.COMPLETED
+        assert sorted(s.name for s in run.steps) == ["add", "double", "source", "triple"]
+        assert all(s.status is ExecutionStatus.COMPLETED for s in run.steps)
+        assert run.get_step("add").output.read() == 15
+        started = {s.name: s.start_time for s in run.steps}
+        ended = {s.name: s.end_time for s in run.steps}
+        assert ended["source"] <= started["double"] and ended["source"] <= started["triple"]
+        assert max(ended["double"], ended["triple"]) <= started["add"]
+
+    def test_runs_independent_branches(self, conformance_stack: Stack) -> None:
+        from stackyard.testing.sample_pipelines import wide
+
+        run = wide().run(stack=conformance_stack, run_name=self.run_name())
+        assert run.get_step("gather").output.read() == [1, 2, 3, 4]
+        assert len(run.steps) == 5
+
+    def test_a_failing_step_fails_the_run_and_stops_downstream_steps(self, conformance_stack: Stack) -> None:
+        from stackyard.pipelines import ExecutionStatus
+        from stackyard.repository import Repository
+        from stackyard.testing.sample_pipelines import ConformanceStepError, failing
+
+        name = self.run_name()
+        with pytest.raises(ConformanceStepError, match="failed on purpose with 5"):
+            failing().run(stack=conformance_stack, run_name=name)
+        run = Repository().get_run(name, stack=conformance_stack)
+        assert run.status is ExecutionStatus.FAILED
+        statuses = {s.name: s.status for s in run.steps}
+        assert statuses["source"] is ExecutionStatus.COMPLETED
+        assert statuses["explode"] is ExecutionStatus.FAILED
+        assert statuses.get("double") in (None, ExecutionStatus.FAILED), "no step may start after a failure"
+        assert run.get_step("source").output.read() == 5, "finished steps keep their outputs"
+
+    def test_runtime_configuration_reaches_the_run(self, conformance_stack: Stack) -> None:
+        from stackyard.repository import Repository
+        from stackyard.testing.sample_pipelines import wide
+
+        name = self.run_name()
+        with pytest.warns(UserWarning, match="conformance_option"):
+            wide().run(stack=conformance_stack, run_name=name, conformance_option=7)
+        assert Repository().get_run(name, stack=conformance_stack).runtime_configuration["conformance_option"] == 7
+
+    def test_a_second_run_is_served_from_cache(self, conformance_stack: Stack) -> None:
+        from stackyard.pipelines import ExecutionStatus
+        from stackyard.testing.sample_pipelines import diamond
+
+        diamond(n=4).run(stack=conformance_stack, run_name=self.run_name())
+        again = diamond(n=4).run(stack=conformance_stack, run_name=self.run_name())
+        assert again.status is ExecutionStatus.CACHED
+        assert again.get_step("add").output.read() == 20
+
+
+class MetadataStoreConformance(_PipelineSuite):
+    """Checks that a metadata store flavor records runs completely and reads them back.
+
+    Provide a ``metadata_store`` fixture returning an instance that starts
+    empty; the suite runs the sample pipelines with the local orchestrator
+    and artifact store and reads everything back through the Repository API.
+    """
+
+    @pytest.fixture
+    def metadata_store(self) -> BaseMetadataStore:
+        pytest.fail("Define a `metadata_store` fixture returning an instance of your metadata store flavor.")
+
+    @pytest.fixture
+    def component(self, metadata_store: BaseMetadataStore) -> BaseMetadataStore:
+        return metadata_store
+
+    def test_is_a_metadata_store_flavor(self, metadata_store: BaseMetadataStore) -> None:
+        assert isinstance(metadata_store, BaseMetadataStore)
+
+    def test_a_run_is_recorded_in_full(self, conformance_stack: Stack) -> None:
+        from stackyard.pipelines import ExecutionStatus
+        from stackyard.repository import Repository
+        from stackyard.testing.sample_pipelines import diamond
+
+        name = self.run_name()
+        with pytest.warns(UserWarning, match="conformance_option"):
+            diamond(n=2).run(stack=conformance_stack, run_name=name, conformance_option="x")
+        run = Repository().get_run(name, stack=conformance_stack)
+        assert (run.name, run.pipeline_name, run.status) == (name, "diamond", ExecutionStatus.COMPLETED)
+        assert run.parameters == {"n": 2}
+        assert run.runtime_configuration["conformance_option"] == "x"
+        assert run.stack["name"] == "conformance"
+        assert run.start_time is not None and run.end_time is not None and run.duration >= 0
+        add = run.get_step("add")
+        assert add.status is ExecutionStatus.COMPLETED
+        assert sorted(add.inputs) == ["a", "b"]
+        assert add.output.read() == 10
+        assert add.output.uri.startswith(conformance_stack.artifact_store.path)
+        assert run.get_step("source").parameters == {"n": 2}
+
+    def test_runs_are_listed_oldest_first_by_pipeline(self, conformance_stack: Stack) -> None:
+        from stackyard.repository import Repository
+        from stackyard.testing.sample_pipelines import diamond, wide
+
+        names = [self.run_name() for _ in range(3)]
+        diamond(n=1).run(stack=conformance_stack, run_name=names[0])
+        wide().run(stack=conformance_stack, run_name=names[1])
+        diamond(n=2).run(stack=conformance_stack, run_name=names[2])
+        repo = Repository()
+        assert [p.name for p in repo.get_pipelines(stack=conformance_stack)] == ["diamond", "wide"]
+        assert [r.name for r in repo.get_pipeline("diamond", stack=conformance_stack).runs] == [names[0], names[2]]
+        assert repo.get_run(names[1], stack=conformance_stack).pipeline_name == "wide"
+
+    def test_a_failed_run_keeps_its_error(self, conformance_stack: Stack) -> None:
+        from stackyard.pipelines import ExecutionStatus
+        from stackyard.repository import Repository
+        from stackyard.testing.sample_pipelines import ConformanceStepError, failing
+
+        name = self.run_name()
+        with pytest.raises(ConformanceStepError):
+            failing().run(stack=conformance_stack, run_name=name)
+        run = Repository().get_run(name, stack=conformance_stack)
+        assert run.status is ExecutionStatus.FAILED
+        assert "failed on purpose with 5" in (run.get_step("explode").error or "")
+
+    def test_cached_steps_point_at_their_original_outputs(self, conformance_stack: Stack) -> None:
+        from stackyard.pipelines import ExecutionStatus
+        from stackyard.repository import Repository
+        from stackyard.testing.sample_pipelines import wide
+
+        first, second = self.run_name(), self.run_name()
+        wide().run(stack=conformance_stack, run_name=first)
+        wide().run(stack=conformance_stack, run_name=second)
+        repo = Repository()
+        cached = repo.get_run(second, stack=conformance_stack).get_step("gather")
+        assert cached.status is ExecutionStatus.CACHED
+        assert cached.output.uri == repo.get_run(first, stack=conformance_stack).get_step("gather").output.uri
+
+    def test_run_names_are_unique(self, conformance_stack: Stack) -> None:
+        from stackyard.exceptions import StackyardError
+        from stackyard.testing.sample_pipelines import wide
+
+        name = self.run_name()
+        wide().run(stack=conformance_stack, run_name=name)
+        with pytest.raises(StackyardError, match=name):
+            wide().run(stack=conformance_stack, run_name=name)
+
+    def test_an_unknown_run_is_not_found(self, conformance_stack: Stack) -> None:
+        from stackyard.repository import Repository
+
+        with pytest.raises(KeyError):
+            Repository().get_run("no-such-run", stack=conformance_stack)
+
+
+__all__ = [
+    "ArtifactStoreConformance",
+    "ComponentConformance",
+    "MetadataStoreConformance",
+    "OrchestratorConformance",
+    "SecretsManagerConformance",
+]
