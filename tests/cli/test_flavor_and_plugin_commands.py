@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
-from .conftest import table_headers, table_rows
+import pytest
+
+from .conftest import ACME_PLUGIN, table_headers, table_rows
 
 CUSTOM_STORE = '''
 from typing import ClassVar
@@ -104,14 +106,14 @@ def test_flavor_register_errors(ok, fails, flavor_module) -> None:
 
 def test_plugin_list_shows_each_entry_point_and_its_flavors(ok, acme: str) -> None:
     result = ok("plugin", "list")
-    assert table_headers(result.stdout) == ["PLUGIN", "PACKAGE", "VERSION", "FLAVORS", "STATUS"]
+    assert table_headers(result.stdout) == ["PLUGIN", "PACKAGE", "VERSION", "HOOKS", "FLAVORS", "STATUS"]
     rows = table_rows(result.stdout)
     names = [row[0] for row in rows if row[0]]
     assert names[0] == "local"  # the built-in flavors come first
     assert "acme" in names
     start = next(i for i, row in enumerate(rows) if row[0] == "acme")
-    assert rows[start] == ["acme", "stackyard-acme", "2.1", "alerter/echo", "loaded"]
-    assert rows[start + 1] == ["", "", "", "container-registry/plain", ""]
+    assert rows[start] == ["acme", "stackyard-acme", "2.1", "alerter_flavors", "alerter/echo", "loaded"]
+    assert rows[start + 1] == ["", "", "", "container_registry_flavors", "container-registry/plain", ""]
 
 
 def test_plugin_list_json(ok, acme: str) -> None:
@@ -129,9 +131,9 @@ def test_a_broken_plugin_is_listed_with_its_error_and_stops_nothing(ok, make_plu
     make_plugin("stackyard-fire", "stackyard_fire_plugin", RAISING_PLUGIN, entry_point="fire")
     rows = table_rows(ok("plugin", "list").stdout)
     text = " ".join(" ".join(row) for row in rows)
-    assert "broken stackyard-broken 1.0  failed" in text
+    assert "broken stackyard-broken 1.0   failed" in text
     assert "definitely_not_installed_anywhere" in text
-    assert "fire stackyard-fire 1.0  failed" in text
+    assert "fire stackyard-fire 1.0 orchestrator_flavors  failed" in text
     assert "the cluster is on fire" in " ".join(text.split())
     data = {p["name"]: p for p in json.loads(ok("plugin", "list", "--output", "json").stdout)}
     assert data["broken"]["status"] == "failed"
@@ -158,3 +160,46 @@ def test_plugin_new_writes_a_flavor_package(ok, fails, tmp_path) -> None:
     assert "already exists and is not empty" in fails("plugin", "new", "acme", "-t", "alerter", "--dir", str(tmp_path)).stderr
     assert "cannot name a package" in fails("plugin", "new", "Not A Name", "-t", "alerter", "--dir", str(tmp_path)).stderr
     assert "Invalid value for '--type'" in fails("plugin", "new", "x", "-t", "spaceship", code=2).stderr
+
+
+def test_plugin_list_shows_clashing_flavors(ok, make_plugin) -> None:
+    make_plugin("stackyard-acme", "stackyard_acme_plugin", ACME_PLUGIN, entry_point="acme", version="2.1")
+    make_plugin("stackyard-copycat", "stackyard_copycat_plugin", ACME_PLUGIN, entry_point="copycat", version="0.3")
+    result = ok("plugin", "list")
+    text = " ".join(" ".join(row) for row in table_rows(result.stdout))
+    assert "alerter/echo (clashes with stackyard-copycat 0.3; used)" in text
+    assert "alerter/echo (clashes with stackyard-acme 2.1; not used)" in text
+    assert "alerter flavor 'echo' is provided by stackyard-acme 2.1 and by stackyard-copycat 0.3" in result.stderr
+    data = {p["name"]: p for p in json.loads(ok("plugin", "list", "--output", "json").stdout)}
+    assert data["copycat"]["clashes"] == [
+        {"flavor": "alerter/echo", "packages": ["stackyard-acme 2.1", "stackyard-copycat 0.3"]},
+        {"flavor": "container_registry/plain", "packages": ["stackyard-acme 2.1", "stackyard-copycat 0.3"]},
+    ]
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import definitely_not_installed_anywhere\n",
+        "from stackyard import hookimpl\n@hookimpl\ndef stackyard_alerter_flavors():\n    raise RuntimeError('boom')\n",
+        "from stackyard import hookimpl\n@hookimpl\ndef stackyard_alerter_flavors():\n    return 'garbage'\n",
+        "from stackyard import hookimpl\nfrom stackyard.alerters import BaseAlerter\n"
+        "class NoFlavor(BaseAlerter):\n    def post(self, m): return True\n    def ask(self, q): return True\n"
+        "@hookimpl\ndef stackyard_alerter_flavors():\n    return [NoFlavor]\n",
+    ],
+    ids=["import-error", "raising-hook", "garbage", "missing-FLAVOR"],
+)
+def test_no_broken_plugin_breaks_any_command(ok, make_plugin, code: str) -> None:
+    make_plugin("stackyard-broken", "stackyard_broken_plugin", code, entry_point="broken")
+    for command in (
+        ["--version"],
+        ["stack", "list"],
+        ["stack", "describe"],
+        ["alerter", "flavor", "list"],
+        ["artifact-store", "list"],
+        ["profile", "list"],
+    ):
+        result = ok(*command)
+        assert "Traceback" not in result.stderr
+    data = {p["name"]: p for p in json.loads(ok("plugin", "list", "--output", "json").stdout)}
+    assert data["broken"]["status"] == "failed" and data["broken"]["error"]
