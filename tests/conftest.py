@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
+import sysconfig
 import textwrap
+import venv
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from stackyard.plugins import reset_registry
+from stackyard.testing.fixtures import STACKYARD_ENV_VARS as ENV_VARS
 
 pytest_plugins = ("pytester",)
-
-ENV_VARS = (
-    "STACKYARD_CONFIG_PATH",
-    "STACKYARD_REPOSITORY_PATH",
-    "STACKYARD_PROFILE",
-    "STACKYARD_STACK",
-    "STACKYARD_DISABLE_PLUGINS",
-    "STACKYARD_DEBUG",
-)
 
 
 @pytest.fixture(autouse=True)
@@ -73,6 +68,28 @@ def make_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cal
     for module in added:
         sys.modules.pop(module, None)
     reset_registry()
+
+
+@pytest.fixture
+def layered_venv(tmp_path: Path) -> Callable[[], Path]:
+    """Make a throwaway virtual environment that also sees this one's packages; returns its python.
+
+    What a test installs into it (with its own pip) stays there, while
+    Stackyard and the build tools come from the environment running the tests.
+    """
+
+    def make() -> Path:
+        env_dir = tmp_path / "venv"
+        venv.EnvBuilder(with_pip=True).create(env_dir)
+        python = env_dir / "bin" / "python"
+        site = subprocess.check_output(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True
+        ).strip()
+        outer = sysconfig.get_paths()["purelib"]
+        Path(site, "outer_env.pth").write_text(f"import site; site.addsitedir({outer!r})\n")
+        return python
+
+    return make
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

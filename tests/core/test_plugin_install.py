@@ -6,9 +6,8 @@ import json
 import os
 import subprocess
 import sys
-import sysconfig
 import textwrap
-import venv
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -98,28 +97,15 @@ def write_package(root: Path) -> Path:
     return package
 
 
-def make_venv(root: Path) -> Path:
-    """A new virtual environment that also sees this environment's packages (core, hatchling)."""
-    env_dir = root / "venv"
-    venv.EnvBuilder(with_pip=True).create(env_dir)
-    python = env_dir / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-    site = subprocess.check_output(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True
-    ).strip()
-    outer = sysconfig.get_paths()["purelib"]
-    Path(site, "outer_env.pth").write_text(f"import site; site.addsitedir({outer!r})\n")
-    return python
-
-
 def run(python: Path, *args: str) -> dict:
     out = subprocess.run([str(python), "-c", CHECK, *args], capture_output=True, text=True, env=dict(os.environ))
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout)
 
 
-def test_plugin_package_installed_into_a_venv(tmp_path: Path) -> None:
+def test_plugin_package_installed_into_a_venv(tmp_path: Path, layered_venv: Callable[[], Path]) -> None:
     package = write_package(tmp_path)
-    python = make_venv(tmp_path)
+    python = layered_venv()
     pip = [str(python), "-m", "pip", "--disable-pip-version-check", "--quiet"]
     assert run(python, "list") == {"flavors": []}
     subprocess.run([*pip, "install", "--no-build-isolation", "--no-deps", str(package)], check=True)

@@ -10,9 +10,8 @@ import json
 import os
 import subprocess
 import sys
-import sysconfig
 import textwrap
-import venv
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -47,20 +46,6 @@ def sum_pipeline(count: int = 3):
 '''
 
 
-def layered_venv(root: Path) -> Path:
-    """A new virtual environment that also sees this environment's packages."""
-    env_dir = root / "venv"
-    venv.EnvBuilder(with_pip=True).create(env_dir)
-    python = env_dir / "bin" / "python"
-    site = subprocess.check_output(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True
-    ).strip()
-    Path(site, "outer_env.pth").write_text(
-        f"import site; site.addsitedir({sysconfig.get_paths()['purelib']!r})\n"
-    )
-    return python
-
-
 class Shell:
     """Runs ``stackyard`` and pip in the throwaway environment, from a project folder."""
 
@@ -81,10 +66,12 @@ class Shell:
         return self.run("-m", "stackyard_cli", *args, expect=expect)
 
 
-def test_scaffold_build_install_use_and_uninstall_a_flavor_package(tmp_path: Path) -> None:
+def test_scaffold_build_install_use_and_uninstall_a_flavor_package(
+    tmp_path: Path, layered_venv: Callable[[], Path]
+) -> None:
     project = tmp_path / "project"
     project.mkdir()
-    sh = Shell(layered_venv(tmp_path), project, tmp_path / "config")
+    sh = Shell(layered_venv(), project, tmp_path / "config")
 
     # scaffold and build a wheel, as an author would before publishing
     sh.stackyard("plugin", "new", "shiny", "--type", "artifact-store", "--dir", str(tmp_path / "src"))
@@ -137,8 +124,10 @@ def test_scaffold_build_install_use_and_uninstall_a_flavor_package(tmp_path: Pat
     assert "shiny-store" not in sh.stackyard("artifact-store", "list").stdout
 
 
-def test_every_scaffolded_package_passes_its_own_tests_as_generated(tmp_path: Path) -> None:
-    sh = Shell(layered_venv(tmp_path), tmp_path, tmp_path / "config")
+def test_every_scaffolded_package_passes_its_own_tests_as_generated(
+    tmp_path: Path, layered_venv: Callable[[], Path]
+) -> None:
+    sh = Shell(layered_venv(), tmp_path, tmp_path / "config")
     packages = []
     for component_type in StackComponentType:
         sh.stackyard("plugin", "new", f"gen-{component_type.cli_name}", "--type", component_type.cli_name, "--dir", str(tmp_path))
