@@ -183,6 +183,9 @@ def test_delete_refuses_the_active_stack(ok, fails, config_dir: Path) -> None:
     assert "default" in stack_files(config_dir)
     result = fails("stack", "delete", "nope", "--yes")
     assert "Error: No stack named 'nope'." in result.stderr
+    result = fails("stack", "delete", "default")  # refused before any question is asked
+    assert "Delete stack" not in result.output
+    assert "is active and cannot be deleted" in result.stderr
 
 
 def test_export_to_stdout_and_file(ok, alerter: str, tmp_path: Path) -> None:

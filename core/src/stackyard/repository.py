@@ -319,13 +319,17 @@ class Repository:
         with store.lock():
             if not store.has_stack(name):
                 store.get_stack(name)  # raises not-found with a suggestion
-            if name in self._active_stack_names():
-                raise InUseError(
-                    f"Stack '{name}' is active and cannot be deleted; activate another one first "
-                    "(stackyard stack set OTHER)."
-                )
+            self.check_stack_deletable(name)
             store.delete_stack(name)
         logger.info("Deregistered stack with name '%s'.", name)
+
+    def check_stack_deletable(self, name: str) -> None:
+        """Raise :class:`InUseError` if stack ``name`` is active here, in the repository or globally."""
+        if name in self._active_stack_names():
+            raise InUseError(
+                f"Stack '{name}' is active and cannot be deleted; activate another one first "
+                "(stackyard stack set OTHER)."
+            )
 
     def _active_stack_names(self) -> set[str]:
         names = {self.active_stack_name}

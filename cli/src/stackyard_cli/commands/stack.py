@@ -218,6 +218,7 @@ def delete(name: str, yes: bool) -> None:
     """Delete stack NAME (not the active one); its components stay registered."""
     repo = open_repository()
     repo.store.get_stack(name)
+    repo.check_stack_deletable(name)  # refuse before asking
     if not yes:
         click.confirm(f"Delete stack '{name}'?", abort=True)
     repo.deregister_stack(name)
