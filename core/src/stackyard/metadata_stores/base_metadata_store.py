@@ -33,8 +33,6 @@ class BaseMetadataStore(StackComponent):
     """Tracks what ran: pipelines, their runs, the steps of each run and their artifacts."""
 
     TYPE: ClassVar[StackComponentType] = StackComponentType.METADATA_STORE
-    RUNTIME_OPTIONS: ClassVar[frozenset[str]] = frozenset()
-    """Runtime options this flavor reads (see :mod:`stackyard.pipelines.runtime`)."""
 
     # -- writing runs ----------------------------------------------------------
 

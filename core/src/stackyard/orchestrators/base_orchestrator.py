@@ -18,8 +18,6 @@ class BaseOrchestrator(StackComponent):
     """Runs the steps of a pipeline, in dependency order, on some compute."""
 
     TYPE: ClassVar[StackComponentType] = StackComponentType.ORCHESTRATOR
-    RUNTIME_OPTIONS: ClassVar[frozenset[str]] = frozenset()
-    """Runtime options this flavor reads (see :mod:`stackyard.pipelines.runtime`)."""
 
     @abstractmethod
     def run_pipeline(

@@ -48,7 +48,7 @@ def declared_options(stack: Stack) -> frozenset[str]:
     """Every option some component of ``stack`` (or Stackyard itself) declares."""
     names: set[str] = set(CORE_OPTIONS)
     for component in stack:
-        names.update(getattr(type(component), "RUNTIME_OPTIONS", ()))
+        names.update(type(component).RUNTIME_OPTIONS)
     return frozenset(names)
 
 

@@ -163,6 +163,8 @@ class StackComponent(metaclass=_ComponentMeta):
 
     TYPE: ClassVar[StackComponentType]
     FLAVOR: ClassVar[str]
+    RUNTIME_OPTIONS: ClassVar[frozenset[str]] = frozenset()
+    """Runtime options (``pipeline.run(option=...)``) this flavor reads; others draw a typo warning."""
 
     name: str
     uuid: UUID = attrs.field(factory=uuid4)
