@@ -159,3 +159,31 @@ def test_parallel_updates_to_one_component_leave_a_valid_file(config_dir: Path) 
     assert [r.stderr for r in results if r.returncode] == []
     final = Repository().load_stack_component("artifact_store", "hot").path
     assert final.endswith("-19")
+
+
+def test_listing_sees_every_change_behind_its_index(config_dir: Path) -> None:
+    repo = Repository()
+    for i in range(3):
+        repo.register_stack_component(LocalArtifactStore(name=f"s{i}", path=f"/tmp/{i}"))
+    assert [c.name for c in repo.get_stack_components("artifact_store")] == ["default", "s0", "s1", "s2"]
+    folder = store_dir(config_dir) / "components" / "artifact_store"
+    assert (folder / ".index.json").is_file()
+
+    repo.update_stack_component("artifact_store", "s1", {"path": "/tmp/changed"})
+    (folder / "s2.toml").write_text((folder / "s2.toml").read_text().replace("/tmp/2", "/tmp/edited-by-hand"))
+    repo.deregister_stack_component("artifact_store", "s0")
+    listed = {c.name: c.config["path"] for c in repo.get_stack_components("artifact_store")}
+    assert listed.pop("default")
+    assert listed == {"s1": "/tmp/changed", "s2": "/tmp/edited-by-hand"}
+
+    (folder / ".index.json").write_text("{damaged")
+    assert [c.name for c in repo.get_stack_components("artifact_store")] == ["default", "s1", "s2"]
+
+
+def test_a_damaged_file_is_named_even_when_listing_through_the_index(config_dir: Path) -> None:
+    repo = Repository()
+    repo.get_stack_components("artifact_store")
+    path = store_dir(config_dir) / "components" / "artifact_store" / "default.toml"
+    path.write_text("name = [")
+    with pytest.raises(ConfigFileError, match=r"artifact_store[/\\]default\.toml: not valid TOML"):
+        repo.get_stack_components("artifact_store")

@@ -57,8 +57,11 @@ def write_toml(path: Path, data: dict[str, Any]) -> None:
     write_text_atomic(path, text)
 
 
-def write_text_atomic(path: Path, text: str) -> None:
-    """Atomically replace ``path`` with ``text`` (temp file, fsync, rename)."""
+def write_text_atomic(path: Path, text: str, *, durable: bool = True) -> None:
+    """Atomically replace ``path`` with ``text`` (temp file, fsync, rename).
+
+    ``durable=False`` skips the fsyncs, for caches that may be lost in a crash.
+    """
     import tempfile  # only writers pay for it (it imports random, shutil, ...)
 
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -66,14 +69,16 @@ def write_text_atomic(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    _fsync_dir(path.parent)
+    if durable:
+        _fsync_dir(path.parent)
 
 
 def remove_file(path: Path) -> None:

@@ -108,7 +108,7 @@ def save(registry: PluginRegistry) -> None:
     try:
         from stackyard.files import write_text_atomic
 
-        write_text_atomic(cache_file(), json.dumps(data, separators=(",", ":")))
+        write_text_atomic(cache_file(), json.dumps(data, separators=(",", ":")), durable=False)
     except OSError:
         pass
 

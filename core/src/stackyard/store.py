@@ -25,6 +25,7 @@ from stackyard.exceptions import (
     StackNotFoundError,
 )
 from stackyard.files import locked, read_toml, remove_file, write_toml
+from stackyard.folder_index import read_folder
 from stackyard.records import ComponentRecord, StackRecord
 
 _SUFFIX = ".toml"
@@ -96,7 +97,12 @@ class LocalStore:
 
     def stacks(self) -> list[StackRecord]:
         """All stacks, sorted by name."""
-        return [self.get_stack(name) for name in self.stack_names()]
+        result = []
+        for name, (path, data) in read_folder(self.root / "stacks").items():
+            record = StackRecord.from_dict(data, path)
+            record.name = name
+            result.append(record)
+        return result
 
     def create_stack(self, record: StackRecord) -> None:
         """Store a new stack (:class:`StackExistsError` if the name is taken)."""
@@ -148,7 +154,12 @@ class LocalStore:
 
     def components(self, component_type: StackComponentType) -> list[ComponentRecord]:
         """All components of a type, sorted by name."""
-        return [self.get_component(component_type, n) for n in self.component_names(component_type)]
+        result = []
+        for name, (path, data) in read_folder(self._component_dir(component_type)).items():
+            record = ComponentRecord.from_dict(data, path)
+            record.name = name
+            result.append(record)
+        return result
 
     def create_component(self, record: ComponentRecord) -> None:
         """Store a new component (:class:`StackComponentExistsError` if the name is taken)."""
