@@ -89,6 +89,17 @@ def test_flavor_register_from_an_import_path(ok, flavor_module) -> None:
     assert described["PACKAGE"] == "custom"
 
 
+def test_flavor_delete_forgets_a_custom_flavor_once_unused(ok, fails, flavor_module) -> None:
+    module = flavor_module("my_stores_d", CUSTOM_STORE)
+    ok("artifact-store", "flavor", "register", f"{module}.MirroredStore")
+    ok("artifact-store", "register", "twin", "--flavor", "mirrored", "--path", "/tmp/a", "--mirror", "/tmp/b")
+    assert "is used by 'twin'" in fails("artifact-store", "flavor", "delete", "mirrored").stderr
+    ok("artifact-store", "delete", "twin")
+    assert ok("artifact-store", "flavor", "delete", "mirrored").stdout == "Custom artifact store flavor 'mirrored' deleted.\n"
+    assert "mirrored" not in ok("artifact-store", "flavor", "list").stdout
+    assert "comes from the installed package stackyard-local" in fails("artifact-store", "flavor", "delete", "local").stderr
+
+
 def test_flavor_register_refuses_a_class_of_another_type(ok, fails, flavor_module, config_dir) -> None:
     module = flavor_module("my_stores_b", CUSTOM_STORE)
     result = fails("orchestrator", "flavor", "register", f"{module}.MirroredStore")

@@ -338,3 +338,18 @@ def test_one_unresolvable_annotation_does_not_stop_the_others(tmp_path: Path, mo
     import typed_only
 
     assert typed_only.Typed.from_config("t", {"retries": "7"}).retries == 7
+
+
+def test_parameter_docs_come_from_the_string_under_a_field() -> None:
+    class Documented(Printer):
+        FLAVOR: ClassVar[str] = "documented"
+
+        volume: int = 3
+        """How loud, from 1 to 11."""
+
+        pitch: float = attrs.field(default=1.0, metadata={"doc": "Pitch factor."})
+
+    params = parameters(Documented)
+    assert params["volume"].doc == "How loud, from 1 to 11."
+    assert params["pitch"].doc == "Pitch factor."
+    assert params["channel"].doc == ""

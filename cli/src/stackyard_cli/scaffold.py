@@ -156,8 +156,9 @@ pytest
 
 The tests run Stackyard's conformance suite for __TYPE_TEXT__s
 (`stackyard.testing.__SUITE__`) against this flavor. Keep imports of heavy
-libraries inside the methods that use them: Stackyard imports this package
-whenever it lists flavors.
+libraries inside the methods that use them: Stackyard imports this package's
+plugin module whenever it (re)discovers plugins — after every install,
+uninstall or change of an installed package.
 '''
 
 _INIT = '''

@@ -262,6 +262,18 @@ def _flavor_group(kind: StackComponentType) -> click.Group:
         f"Register {kind.with_article} flavor by the import path of its class (package.module.Class), "
         "in the active profile."
     )
+
+    @flavor.command(name="delete")
+    @click.argument("name", shell_complete=complete_flavors)
+    def delete_flavor(name: str) -> None:
+        """Forget a custom flavor of the active profile (refused while components use it)."""
+        repo = open_repository()
+        repo.deregister_flavor(kind, name)
+        output.success(f"Custom {label} flavor '{name}' deleted.")
+
+    delete_flavor.help = (
+        f"Forget a custom {label} flavor of the active profile; installed flavors go with their package."
+    )
     return flavor
 
 
@@ -325,7 +337,7 @@ def _warn_plugin_problems(kind: StackComponentType) -> None:
     for plugin in registry.plugins:
         if plugin.status == "failed":
             output.warning(
-                f"Plugin '{plugin.name}' ({plugin.package} {plugin.version}) failed: {plugin.error}. "
+                f"Plugin '{plugin.name}' ({plugin.package} {plugin.version}) failed: {(plugin.error or '').rstrip('.')}. "
                 "Its flavors may be missing (see stackyard plugin list)."
             )
     for conflict in registry.conflicts:

@@ -217,8 +217,9 @@ def copy(source: str, target: str) -> None:
 def delete(name: str, yes: bool) -> None:
     """Delete stack NAME (not the active one); its components stay registered."""
     repo = open_repository()
-    repo.store.get_stack(name)
-    repo.check_stack_deletable(name)  # refuse before asking
+    if not repo.store.has_stack(name):
+        repo.store.get_stack(name)  # not found: says so, with a close match
+    repo.check_stack_deletable(name)  # refuse before asking (a damaged file can still be deleted)
     if not yes:
         click.confirm(f"Delete stack '{name}'?", abort=True)
     repo.deregister_stack(name)

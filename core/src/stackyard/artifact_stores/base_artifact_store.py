@@ -22,6 +22,7 @@ class BaseArtifactStore(StackComponent):
     SUPPORTED_SCHEMES: ClassVar[set[str]]
 
     path: str
+    """Root of the store: a folder or a URI with one of the flavor's SUPPORTED_SCHEMES."""
 
     def __attrs_post_init__(self) -> None:
         super().__attrs_post_init__()

@@ -15,6 +15,7 @@ class BaseContainerRegistry(StackComponent):
     TYPE: ClassVar[StackComponentType] = StackComponentType.CONTAINER_REGISTRY
 
     uri: str
+    """Address of the registry, e.g. localhost:5000 or registry.example.com/team."""
 
     @property
     def is_local(self) -> bool:

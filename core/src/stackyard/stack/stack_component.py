@@ -316,8 +316,13 @@ class Parameter:
 
 
 def parameters(cls: type[StackComponent]) -> dict[str, Parameter]:
-    """The configurable parameters of a flavor class (not name, uuid or runtime state)."""
+    """The configurable parameters of a flavor class (not name, uuid or runtime state).
+
+    A parameter's ``doc`` comes from ``attrs.field(metadata={"doc": ...})`` or,
+    in the plain style, from a string literal right below the field.
+    """
     hints = _resolved_types(cls)
+    docs = _attribute_docs(cls)
     result = {}
     for field in attrs.fields(cls):
         if not field.init or field.name in ("name", "uuid"):
@@ -331,7 +336,41 @@ def parameters(cls: type[StackComponent]) -> dict[str, Parameter]:
             hints.get(field.name, field.type if field.type is not None else Any),
             None if required else default,
             required,
-            str(field.metadata.get("doc", "")),
+            str(field.metadata.get("doc", "")) or docs.get(field.name, ""),
         )
     return result
+
+
+def _attribute_docs(cls: type) -> dict[str, str]:
+    """Docstrings written under annotated fields (``x: int = 1`` then ``\"\"\"The x.\"\"\"``), subclasses winning."""
+    docs: dict[str, str] = {}
+    for klass in reversed(cls.__mro__):
+        if klass is object:
+            continue
+        docs.update(_class_attribute_docs(klass))
+    return docs
+
+
+@functools.lru_cache(maxsize=None)
+def _class_attribute_docs(klass: type) -> dict[str, str]:
+    import ast
+    import inspect
+    import textwrap
+
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(klass)))
+    except (OSError, TypeError, SyntaxError):  # no source (built in a REPL, zipped, ...)
+        return {}
+    body = tree.body[0].body if tree.body and isinstance(tree.body[0], ast.ClassDef) else []
+    docs = {}
+    for node, following in zip(body, body[1:]):
+        if (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, ast.Name)
+            and isinstance(following, ast.Expr)
+            and isinstance(following.value, ast.Constant)
+            and isinstance(following.value.value, str)
+        ):
+            docs[node.target.id] = " ".join(following.value.value.split())
+    return docs
 
