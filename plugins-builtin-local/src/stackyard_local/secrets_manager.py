@@ -20,6 +20,7 @@ class LocalSecretsManager(BaseSecretsManager):
     FLAVOR: ClassVar[str] = "local"
 
     path: str
+    """The JSON file holding the secrets (created with mode 0600)."""
 
     @classmethod
     def create_default(cls, name: str, local_stores_path: str) -> LocalSecretsManager:
