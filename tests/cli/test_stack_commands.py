@@ -179,13 +179,13 @@ def test_delete_asks_first(ok, run, config_dir: Path) -> None:
 def test_delete_refuses_the_active_stack(ok, fails, config_dir: Path) -> None:
     ok("stack", "list")
     result = fails("stack", "delete", "default", "--yes")
-    assert "Error: Stack 'default' is active and cannot be deleted" in result.stderr
+    assert "Error: Stack 'default' is active globally in profile 'default' and cannot be deleted; activate another one (stackyard stack set OTHER)." in result.stderr
     assert "default" in stack_files(config_dir)
     result = fails("stack", "delete", "nope", "--yes")
     assert "Error: No stack named 'nope'." in result.stderr
     result = fails("stack", "delete", "default")  # refused before any question is asked
     assert "Delete stack" not in result.output
-    assert "is active and cannot be deleted" in result.stderr
+    assert "and cannot be deleted" in result.stderr
 
 
 def test_export_to_stdout_and_file(ok, alerter: str, tmp_path: Path) -> None:
@@ -222,6 +222,10 @@ def test_import_reuses_identical_components_and_renames_clashing_ones(ok, alerte
     data = json.loads(ok("alerter", "describe", "bell-1", "--output", "json").stdout)
     assert data["config"]["channel"] == "general"
     assert json.loads(ok("stack", "describe", "again", "--output", "json").stdout)["components"]["alerter"]["name"] == "bell-1"
+
+    result = ok("stack", "import", "third", str(target))  # the same file once more: 'bell-1' is identical
+    assert "Reused the identical alerter 'bell-1'." in result.stderr
+    assert [row[1] for row in table_rows(ok("alerter", "list").stdout)] == ["bell", "bell-1"]
 
 
 def test_import_into_another_profile_registers_the_components(ok, alerter: str, tmp_path: Path) -> None:

@@ -364,3 +364,39 @@ def test_custom_flavors_can_be_deregistered(isolated: Path) -> None:
         repo.deregister_flavor("orchestrator", "local")
     with pytest.raises(FlavorNotFoundError):
         repo.deregister_flavor("alerter", "quiet")
+
+
+def test_an_active_stack_that_does_not_exist_says_where_it_was_chosen(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STACKYARD_STACK", "nope")
+    with pytest.raises(StackNotFoundError, match="STACKYARD_STACK names the stack 'nope', which does not exist"):
+        Repository().active_stack_name  # noqa: B018
+    monkeypatch.delenv("STACKYARD_STACK")
+
+    Repository.initialize(isolated)
+    repo = Repository()
+    repo.copy_stack("default", "pinned")
+    repo.activate_stack("pinned")
+    Repository(isolated.parent).rename_stack("pinned", "moved")  # from outside the repository
+    with pytest.raises(StackNotFoundError, match=f"The repository at {isolated} uses the stack 'pinned'"):
+        Repository().active_stack  # noqa: B018
+
+
+def test_deleting_an_active_stack_says_where_it_is_active(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    Repository.initialize(isolated)
+    repo = Repository()
+    for name in ("here", "there", "env"):
+        repo.copy_stack("default", name)
+    repo.activate_stack("here")
+    repo.activate_stack("there", globally=True)
+    with pytest.raises(InUseError, match=f"'here' is active in the repository at {isolated}"):
+        repo.deregister_stack("here")
+    with pytest.raises(InUseError, match=r"'there' is active globally in profile 'default'.*stack set OTHER --global"):
+        repo.deregister_stack("there")
+    monkeypatch.setenv("STACKYARD_STACK", "env")
+    with pytest.raises(InUseError, match="'env' is active through STACKYARD_STACK and cannot be deleted; unset it first"):
+        Repository().deregister_stack("env")
+    monkeypatch.delenv("STACKYARD_STACK")
+    Repository().deregister_stack("default")
+    assert sorted(Repository().stack_configurations) == ["env", "here", "there"]

@@ -29,7 +29,7 @@ def read_folder(folder: Path) -> dict[str, tuple[str, dict[str, Any]]]:
     try:
         entries = sorted(
             (e for e in os.scandir(folder) if e.name.endswith(_SUFFIX) and not e.name.startswith(".")),
-            key=lambda e: e.name,
+            key=lambda e: e.name[: -len(_SUFFIX)],  # 'dev' before 'dev-2', as the names sort
         )
     except FileNotFoundError:
         return {}

@@ -154,18 +154,39 @@ class Repository:
 
     @property
     def active_stack_name(self) -> str:
-        """Name of the active stack of the active profile."""
+        """Name of the active stack of the active profile (:class:`StackNotFoundError` if it is gone)."""
         env = os.environ.get(STACK_ENV)
         if env:
-            return env
+            return self._existing_stack(env, f"{STACK_ENV} names", "unset it or name an existing stack")
         if self.active_profile_source is ProfileSource.LOCAL and self._local.get("active_stack_name"):
-            return str(self._local["active_stack_name"])
+            return self._existing_stack(
+                str(self._local["active_stack_name"]),
+                f"The repository at {self._root} uses",
+                "activate another one there (stackyard stack set NAME)",
+            )
         profile = self.active_profile
         if not profile.active_stack_name:
             raise StackyardError(
                 f"Profile '{profile.name}' has no active stack; set one with stackyard stack set NAME."
             )
-        return profile.active_stack_name
+        return self._existing_stack(
+            profile.active_stack_name,
+            f"Profile '{profile.name}' has as active",
+            "activate another one (stackyard stack set NAME --global)",
+        )
+
+    def _existing_stack(self, name: str, where: str, fix: str) -> str:
+        store = self.store
+        if not store.has_stack(name):
+            from stackyard.exceptions import StackNotFoundError
+            from stackyard.store import not_found_hint
+
+            hint = not_found_hint(name, store.stack_names())
+            raise StackNotFoundError(
+                f"{where} the stack '{name}', which does not exist in profile '{self.active_profile_name}';"
+                f" {fix}.{hint}"
+            )
+        return name
 
     @property
     def store(self) -> LocalStore:
@@ -324,21 +345,21 @@ class Repository:
         logger.info("Deregistered stack with name '%s'.", name)
 
     def check_stack_deletable(self, name: str) -> None:
-        """Raise :class:`InUseError` if stack ``name`` is active here, in the repository or globally."""
-        if name in self._active_stack_names():
-            raise InUseError(
-                f"Stack '{name}' is active and cannot be deleted; activate another one first "
-                "(stackyard stack set OTHER)."
-            )
-
-    def _active_stack_names(self) -> set[str]:
-        names = {self.active_stack_name}
+        """Raise :class:`InUseError`, saying where, if stack ``name`` is active in the environment,
+        this repository or its profile."""
         profile = self.active_profile
-        if profile.active_stack_name:
-            names.add(profile.active_stack_name)
-        if self._root and self._local.get("active_profile_name") == profile.name:
-            names.add(str(self._local.get("active_stack_name")))
-        return names
+        if os.environ.get(STACK_ENV) == name:
+            where, fix = f"through {STACK_ENV}", "unset it first"
+        elif self._root and self._local.get("active_profile_name") == profile.name and self._local.get(
+            "active_stack_name"
+        ) == name:
+            where, fix = f"in the repository at {self._root}", "activate another one there (stackyard stack set OTHER)"
+        elif profile.active_stack_name == name:
+            flag = " --global" if self._root else ""
+            where, fix = f"globally in profile '{profile.name}'", f"activate another one (stackyard stack set OTHER{flag})"
+        else:
+            return
+        raise InUseError(f"Stack '{name}' is active {where} and cannot be deleted; {fix}.")
 
     def activate_stack(self, name: str, *, globally: bool = False) -> None:
         """Activate a stack: in the repository if the profile is chosen there (unless ``globally``)."""

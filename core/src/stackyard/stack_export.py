@@ -122,6 +122,14 @@ def _component_specs(data: Mapping[str, Any], source: str) -> dict[StackComponen
     return dict(sorted(specs.items(), key=lambda item: list(StackComponentType).index(item[0])))
 
 
+def _identical(records: list[Any], candidate: StackComponent) -> str | None:
+    """The name of a registered component with the candidate's flavor and configuration, if any."""
+    for record in records:
+        if record.flavor == candidate.FLAVOR and record.config == candidate.config:
+            return str(record.name)
+    return None
+
+
 def _resolve(
     repo: Repository, component_type: StackComponentType, spec: Mapping[str, Any]
 ) -> tuple[StackComponent, ImportedComponent]:
@@ -135,6 +143,10 @@ def _resolve(
         if existing.flavor == candidate.FLAVOR and existing.config == candidate.config:
             component = repo.load_stack_component(component_type, exported)
             return component, ImportedComponent(component_type, exported, exported, REUSED)
+        twin = _identical(store.components(component_type), candidate)
+        if twin is not None:  # imported before under a new name: reuse that one
+            component = repo.load_stack_component(component_type, twin)
+            return component, ImportedComponent(component_type, exported, twin, REUSED)
         new_name = _free_name(repo, component_type, exported)
         component = flavor.implementation.from_config(new_name, candidate.config)
         return component, ImportedComponent(component_type, exported, new_name, RENAMED)

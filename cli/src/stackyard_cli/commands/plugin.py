@@ -49,11 +49,13 @@ def list_plugins(output_format: str) -> None:
             p.version,
             "\n".join(h.removeprefix("stackyard_") for h in p.hooks),
             "\n".join(_flavor_cell(registry, p, t, name) for t, name in p.flavors),
-            _status(p.status, p.error),
+            _status(p.status, "\n".join(p.errors)),
         ]
         for p in registry.plugins
     ]
-    output.print_table(["PLUGIN", "PACKAGE", "VERSION", "HOOKS", "FLAVORS", "STATUS"], rows, wrap={"STATUS"})
+    output.print_table(
+        ["PLUGIN", "PACKAGE", "VERSION", "HOOKS", "FLAVORS", "STATUS"], rows, wrap={"STATUS"}  # names are never cut
+    )
     for conflict in registry.conflicts:
         output.warning(str(conflict))
 
