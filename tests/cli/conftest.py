@@ -45,12 +45,21 @@ def ok(run: Callable[..., Result]) -> Callable[..., Result]:
     return invoke
 
 
+def stored_files(config: Path) -> dict[str, bytes]:
+    """Every stored TOML file under the config dir, by relative path, with its content."""
+    return {p.relative_to(config).as_posix(): p.read_bytes() for p in sorted(config.rglob("*.toml"))} if config.is_dir() else {}
+
+
 @pytest.fixture
-def fails(run: Callable[..., Result]) -> Callable[..., Result]:
-    """Like ``run``, but the command must fail as a user error: exit 1, one ``Error:`` line, no traceback."""
+def fails(run: Callable[..., Result], config_dir: Path) -> Callable[..., Result]:
+    """Like ``run``, but the command must fail as a user error: exit 1, one ``Error:`` line, no
+    traceback — and, once the default profile exists, every stored file left exactly as it was."""
 
     def invoke(*args: str, code: int = 1, **kwargs: Any) -> Result:
+        before = stored_files(config_dir)
         result = run(*args, **kwargs)
+        if before:
+            assert stored_files(config_dir) == before, f"stackyard {' '.join(args)} failed but changed the store"
         assert result.exit_code == code, f"stackyard {' '.join(args)}: exit {result.exit_code}\n{result.output}"
         assert "Traceback" not in result.output
         if code == 1:

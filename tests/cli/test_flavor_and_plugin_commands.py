@@ -72,7 +72,7 @@ def test_flavor_describe_lists_every_parameter(ok, fails, acme: str) -> None:
     assert data["parameters"][0] == {"name": "webhook", "type": "str", "required": True, "default": None, "description": ""}
     assert data["parameters"][2]["default"] == 3
     result = fails("alerter", "flavor", "describe", "ech")
-    assert "Error: No alerter flavor named 'ech'. Available: echo." in result.stderr
+    assert "Error: No alerter flavor named 'ech'. Did you mean 'echo'? Available: echo." in result.stderr
 
 
 def test_flavor_register_from_an_import_path(ok, flavor_module) -> None:

@@ -400,3 +400,17 @@ def test_deleting_an_active_stack_says_where_it_is_active(isolated: Path, monkey
     monkeypatch.delenv("STACKYARD_STACK")
     Repository().deregister_stack("default")
     assert sorted(Repository().stack_configurations) == ["env", "here", "there"]
+
+
+def test_an_unknown_flavor_suggests_a_close_name_or_the_package_it_came_from(config_dir: Path) -> None:
+    repo = Repository()
+    with pytest.raises(FlavorNotFoundError, match="No metadata store flavor named 'sqlit'. Did you mean 'sqlite'?"):
+        repo.get_flavor("metadata_store", "sqlit")
+    path = config_dir / "profiles" / "default" / "components" / "alerter" / "pager.toml"
+    path.parent.mkdir(parents=True)
+    path.write_text(
+        'schema_version = 1\nname = "pager"\nuuid = "u1"\ntype = "alerter"\nflavor = "pagerduty"\n'
+        'package = "stackyard-pagerduty"\n[config]\n'
+    )
+    with pytest.raises(FlavorNotFoundError, match="provided by the package 'stackyard-pagerduty'"):
+        repo.get_flavor("alerter", "pagerduty")

@@ -124,16 +124,22 @@ class PluginRegistry:
 
 
 def missing_flavor_message(
-    component_type: StackComponentType, name: str, available: Iterable[Flavor]
+    component_type: StackComponentType, name: str, available: Iterable[Flavor], package: str | None = None
 ) -> str:
-    """One line saying a flavor is unknown, which package provides it if known, what exists."""
+    """One line: the flavor is unknown, which package provides it (``package`` or a known one),
+    the closest installed name, and what exists."""
+    import difflib
+
     from stackyard.known_flavors import package_for
 
     message = f"No {component_type.display_name} flavor named '{name}'."
-    package = package_for(component_type, name)
+    package = package or package_for(component_type, name)
     if package:
         message += f" It is provided by the package '{package}': pip install {package}."
     names = sorted(f.name for f in available)
+    close = difflib.get_close_matches(name, names, n=1)
+    if close and not package:
+        message += f" Did you mean '{close[0]}'?"
     if names:
         message += " Available: " + ", ".join(names) + "."
     return message

@@ -517,10 +517,15 @@ class Repository:
         flavor = get_registry().find(component_type, name)
         if flavor is not None:
             return flavor
-        source = self.store.custom_flavors(component_type).get(name)
+        store = self.store
+        source = store.custom_flavors(component_type).get(name)
         if source is not None:
             return self._load_custom(component_type, name, source)
-        raise FlavorNotFoundError(missing_flavor_message(component_type, name, self.get_flavors(component_type)))
+        # components registered before the package was uninstalled remember where the flavor came from
+        package = next((r.package for r in store.components(component_type) if r.flavor == name and r.package), None)
+        raise FlavorNotFoundError(
+            missing_flavor_message(component_type, name, self.get_flavors(component_type), package)
+        )
 
     def _custom_flavors(self, component_type: StackComponentType) -> list[Flavor]:
         result = []

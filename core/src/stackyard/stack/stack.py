@@ -144,7 +144,7 @@ class Stack:
     def problems(self) -> list[str]:
         """Every reason this stack cannot run: missing required components, component rules."""
         found = [
-            f"missing required {t.display_name} (add one with -{_SHORT[t]})"
+            f"missing required {t.display_name}"
             for t in StackComponentType
             if t.is_required and t not in self._components
         ]
@@ -163,9 +163,3 @@ class Stack:
         parts = ", ".join(f"{t.value}={c.name!r}" for t, c in self._components.items())
         return f"Stack(name={self.name!r}, {parts})"
 
-
-_SHORT = {
-    StackComponentType.ORCHESTRATOR: "o",
-    StackComponentType.ARTIFACT_STORE: "a",
-    StackComponentType.METADATA_STORE: "m",
-}
