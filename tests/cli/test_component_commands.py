@@ -130,9 +130,23 @@ def test_list_marks_the_component_of_the_active_stack(ok, acme: str) -> None:
     assert [(d["name"], d["active"], d["config"]["channel"]) for d in data] == [("bell", False, "general"), ("horn", True, "ops")]
 
 
-def test_a_component_whose_flavor_is_gone_still_lists_and_can_be_deleted(ok, acme: str) -> None:
+def test_a_component_whose_flavor_is_gone_still_lists_and_can_be_deleted(ok, acme: str, tmp_path: Path) -> None:
+    def uninstall_acme() -> None:
+        import shutil
+
+        from stackyard.plugins import reset_registry
+
+        shutil.rmtree(tmp_path / "site-packages" / "stackyard_acme-2.1.dist-info")
+        reset_registry()
+
     ok("alerter", "register", "bell", "--flavor", "echo", "--webhook", "w1")
-    gone = {"STACKYARD_DISABLE_PLUGINS": "acme"}
+    off = {"STACKYARD_DISABLE_PLUGINS": "acme"}
+    rows = table_rows(ok("alerter", "list", env=off).stdout)
+    assert rows[0][1:3] == [
+        "bell", "echo — flavor disabled (plugin acme of stackyard-acme is off: STACKYARD_DISABLE_PLUGINS or --no-plugins)"
+    ]
+    uninstall_acme()
+    gone: dict[str, str] = {}
     rows = table_rows(ok("alerter", "list", env=gone).stdout)
     assert rows[0][1:3] == ["bell", "echo — flavor missing (install stackyard-acme)"]
     data = json.loads(ok("alerter", "describe", "bell", "--output", "json", env=gone).stdout)

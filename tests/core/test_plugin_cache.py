@@ -128,3 +128,28 @@ def test_the_cache_can_be_turned_off(site: Path) -> None:
     assert listing(site, STACKYARD_PLUGIN_CACHE="0")["imported"] != []
     assert listing(site, STACKYARD_PLUGIN_CACHE="0")["imported"] != []
     assert list((Path(os.environ["STACKYARD_CONFIG_PATH"]) / "cache").glob("*.json")) == []
+
+
+def test_a_broken_plugin_fixed_in_place_is_seen_at_once(site: Path) -> None:
+    install(site)
+    broken = (site / "beeper_plugin.py").read_text().replace('FLAVOR: ClassVar[str] = "beep"', "")
+    (site / "beeper_plugin.py").write_text(broken)
+    assert listing(site)["flavors"] == []
+    assert listing(site)["flavors"] == []
+    install(site, flavor="beep")  # fixed, same folder, same entry point
+    assert listing(site)["flavors"] == ["beep"]
+
+
+def test_changing_the_working_directory_keeps_the_cache(site: Path, tmp_path: Path) -> None:
+    install(site)
+    listing(site)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    result = subprocess.run(
+        [sys.executable, "-c", LIST],
+        capture_output=True,
+        text=True,
+        cwd=elsewhere,
+        env={**os.environ, "PYTHONPATH": str(site), "PYTHONDONTWRITEBYTECODE": "1"},
+    )
+    assert json.loads(result.stdout)["imported"] == [], "served from the cache made in another folder"

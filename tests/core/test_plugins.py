@@ -166,7 +166,8 @@ def test_custom_flavor_is_refused_when_it_clashes_or_is_not_a_flavor(isolated: P
     (isolated / "not_a_flavor.py").write_text("class Thing:\n    pass\n")
     (isolated / "local_clash.py").write_text(
         "from typing import ClassVar\nfrom stackyard_local import LocalArtifactStore\n"
-        "class Mine(LocalArtifactStore):\n    pass\n"
+        "class Mine(LocalArtifactStore):\n    FLAVOR: ClassVar[str] = 'local'\n"
+        "class Forgot(LocalArtifactStore):\n    pass\n"
     )
     repo = Repository()
     repo.register_flavor("clash_alerts.ConsoleAlerter")
@@ -174,6 +175,8 @@ def test_custom_flavor_is_refused_when_it_clashes_or_is_not_a_flavor(isolated: P
         repo.register_flavor("more_alerts.Other")
     with pytest.raises(FlavorExistsError, match="already provided by stackyard-local 0.1.0"):
         repo.register_flavor("local_clash.Mine")
+    with pytest.raises(InvalidFlavorError, match="defines no FLAVOR of its own .it would pose as 'local'"):
+        repo.register_flavor("local_clash.Forgot")
     with pytest.raises(InvalidFlavorError, match="not a stack component class"):
         repo.register_flavor("not_a_flavor.Thing")
     with pytest.raises(InvalidFlavorError, match="Cannot import 'no_such_module'"):
@@ -216,3 +219,41 @@ def test_star_disables_every_plugin_but_the_builtin_one(
     assert statuses["stackyard-console"] == "disabled"
     assert statuses["stackyard-local"] == "loaded"
     assert Repository().get_flavors("alerter") == []
+
+
+def test_a_broken_materializers_hook_is_reported(make_plugin: Callable[..., Path]) -> None:
+    make_plugin(
+        "stackyard-mat",
+        "mat_plugin",
+        "from stackyard import hookimpl\n@hookimpl\ndef stackyard_materializers():\n    return [int]\n",
+    )
+    make_plugin(
+        "stackyard-mat2",
+        "mat2_plugin",
+        "from stackyard import hookimpl\n@hookimpl\ndef stackyard_materializers():\n    raise OSError('no disk')\n",
+    )
+    assert plugin_named("stackyard-mat").status == "failed"
+    assert "stackyard_materializers returned <class 'int'>, not a subclass of" in plugin_named("stackyard-mat").error
+    assert plugin_named("stackyard-mat2").error == "stackyard_materializers raised OSError: no disk"
+
+
+def test_a_hook_returning_a_subclass_without_its_own_flavor_is_reported(make_plugin: Callable[..., Path]) -> None:
+    make_plugin(
+        "stackyard-forgot",
+        "forgot_plugin",
+        "from stackyard import hookimpl\nfrom stackyard_local import LocalArtifactStore\n"
+        "class ForgotFlavorStore(LocalArtifactStore):\n    pass\n"
+        "@hookimpl\ndef stackyard_artifact_store_flavors():\n    return [ForgotFlavorStore]\n",
+    )
+    assert "defines no FLAVOR of its own" in plugin_named("stackyard-forgot").error
+    assert get_registry().conflicts == []
+
+
+def test_what_a_plugin_prints_while_loading_goes_to_stderr(
+    make_plugin: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_plugin("stackyard-chatty", "chatty_plugin", "print('HELLO FROM A PLUGIN')\n")
+    get_registry()
+    captured = capsys.readouterr()
+    assert "HELLO FROM A PLUGIN" not in captured.out
+    assert "HELLO FROM A PLUGIN" in captured.err

@@ -109,6 +109,11 @@ def check_flavor_class(obj: object, component_type: StackComponentType | None = 
         raise InvalidFlavorError(f"{label} is abstract; implement {missing}.")
     if not isinstance(getattr(obj, "FLAVOR", None), str):
         raise InvalidFlavorError(f"{label} has no FLAVOR.")
+    if "FLAVOR" not in vars(obj):
+        raise InvalidFlavorError(
+            f"{label} defines no FLAVOR of its own (it would pose as '{obj.FLAVOR}' from "
+            f"{source_of(next(c for c in obj.__mro__ if 'FLAVOR' in vars(c)))}); add FLAVOR: ClassVar[str] = \"my-flavor\"."
+        )
     return obj
 
 

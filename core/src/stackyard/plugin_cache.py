@@ -8,14 +8,14 @@ nothing it depends on has changed:
 
 - the Python environment (interpreter, ``sys.prefix``, stackyard-core version)
   and ``STACKYARD_DISABLE_PLUGINS``;
-- every folder on ``sys.path`` (installing or removing a distribution changes
-  its folder);
+- every folder on ``sys.path`` that holds distributions (installing or
+  removing one changes its folder);
 - every source file imported while the plugins were loaded (an editable
   plugin whose code changes).
 
 Any difference, or a damaged cache file, means discovery runs again, so a
-stale cache can neither hide nor invent a flavor. ``STACKYARD_PLUGIN_CACHE=0``
-turns the cache off.
+stale cache can neither hide nor invent a flavor. While any plugin fails to
+load nothing is cached. ``STACKYARD_PLUGIN_CACHE=0`` turns the cache off.
 """
 
 from __future__ import annotations
@@ -54,7 +54,21 @@ def _environment() -> dict[str, Any]:
 
 
 def _search_path() -> list[str]:
-    return [os.path.abspath(entry or os.curdir) for entry in sys.path]
+    """The ``sys.path`` folders that hold installed distributions (``*.dist-info``/``*.egg-info``).
+
+    Others — the working directory or a script's folder — cannot add entry
+    points, so they stay out of the key and changing them keeps the cache.
+    """
+    found = []
+    for entry in sys.path:
+        folder = os.path.abspath(entry or os.curdir)
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        if any(n.endswith((".dist-info", ".egg-info")) for n in names):
+            found.append(folder)
+    return found
 
 
 def _mtime(path: str) -> int | None:
@@ -97,8 +111,13 @@ def load() -> PluginRegistry | None:
 
 
 def save(registry: PluginRegistry) -> None:
-    """Write the registry to the cache (best effort: a read-only config dir just means no cache)."""
-    if not _enabled():
+    """Write the registry to the cache (best effort: a read-only config dir just means no cache).
+
+    A registry with a failed plugin is not cached: a failing module may never
+    have been imported, so its fix could not be noticed; broken plugins are
+    rediscovered on every command until they load.
+    """
+    if not _enabled() or any(p.status == "failed" for p in registry.plugins):
         return
     data = {
         "environment": _environment(),

@@ -11,11 +11,14 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stackyard.enums import StackComponentType
 from stackyard.exceptions import FlavorNotFoundError
 from stackyard.flavors import Flavor, check_flavor_class, first_line, source_of
+
+if TYPE_CHECKING:
+    from stackyard.records import ComponentRecord
 
 DISABLE_ENV = "STACKYARD_DISABLE_PLUGINS"
 """Comma-separated entry point (or distribution) names of plugins to skip; ``*`` skips all
@@ -123,6 +126,15 @@ class PluginRegistry:
         self.conflicts.append(FlavorConflict(flavor.type, flavor.name, [existing.package_label, flavor.package_label]))
 
 
+def unavailable_flavor_note(record: ComponentRecord) -> str:
+    """Why a stored component's flavor cannot be used: its plugin is disabled, or it is not installed."""
+    if record.package:
+        for info in get_registry().plugins:
+            if info.status == "disabled" and info.package == record.package:
+                return f"flavor disabled (plugin {info.name} of {info.package} is off: {DISABLE_ENV} or --no-plugins)"
+    return record.missing_flavor_note
+
+
 def missing_flavor_message(
     component_type: StackComponentType, name: str, available: Iterable[Flavor], package: str | None = None
 ) -> str:
@@ -169,7 +181,18 @@ def _entry_points() -> list[Any]:
 
 
 def discover() -> PluginRegistry:
-    """Load every plugin entry point and collect its flavors, isolating failures."""
+    """Load every plugin entry point and collect its flavors, isolating failures.
+
+    Whatever plugins print while loading goes to stderr, so machine-readable
+    output on stdout (``--output json``) stays intact.
+    """
+    import contextlib
+
+    with contextlib.redirect_stdout(sys.stderr):
+        return _discover()
+
+
+def _discover() -> PluginRegistry:
     import pluggy
 
     from stackyard import hookspecs
@@ -235,6 +258,9 @@ def _collect(manager: Any, plugin: object, info: PluginInfo, registry: PluginReg
                 f"implements unknown hook {caller.name}" + (f" (did you mean {close[0]}?)" if close else "")
             )
             continue
+        if caller.name == "stackyard_materializers":
+            _check_materializers(caller, plugin, info)
+            continue
         component_type = known.get(caller.name)
         if component_type is None:
             continue
@@ -267,6 +293,30 @@ def _collect(manager: Any, plugin: object, info: PluginInfo, registry: PluginReg
             )
             info.flavors.append((component_type, cls.FLAVOR))
             registry.add_flavor(flavor)
+
+
+def _check_materializers(caller: Any, plugin: object, info: PluginInfo) -> None:
+    """Call a plugin's materializers hook once so that a broken one shows in ``plugin list``."""
+    from stackyard.materializers import BaseMaterializer
+
+    hook_name = caller.name
+    for impl in caller.get_hookimpls():
+        if impl.plugin is not plugin:
+            continue
+        try:
+            result = _as_list(impl.function(), hook_name, info)
+        except BaseException as exc:  # noqa: BLE001
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            info.status = "failed"
+            info.errors.append(f"{hook_name} raised {type(exc).__name__}: {exc}")
+            continue
+        for cls in result:
+            if not (isinstance(cls, type) and issubclass(cls, BaseMaterializer)):
+                info.status = "failed"
+                info.errors.append(
+                    f"{hook_name} returned {cls!r}, not a subclass of stackyard.materializers.BaseMaterializer"
+                )
 
 
 def _as_list(result: object, hook_name: str, info: PluginInfo) -> list[Any]:

@@ -391,9 +391,11 @@ class Repository:
         try:
             return self.get_flavor(record.type, record.flavor)
         except FlavorNotFoundError:
+            from stackyard.plugins import unavailable_flavor_note
+
             raise FlavorNotFoundError(
                 f"The {record.type.display_name} '{record.name}' uses the flavor '{record.flavor}': "
-                f"{record.missing_flavor_note}."
+                f"{unavailable_flavor_note(record)}."
             ) from None
 
     def register_stack_component(self, component: StackComponent) -> None:

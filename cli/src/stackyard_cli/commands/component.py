@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from stackyard.enums import StackComponentType
+from stackyard.plugins import unavailable_flavor_note
 from stackyard_cli import output
 from stackyard_cli.completion import component_completer, flavor_completer
 from stackyard_cli.errors import UserError
@@ -82,7 +83,7 @@ def component_group(type_value: str) -> click.Group:
         rows = [
             [
                 r.name,
-                r.flavor if r.flavor in available else f"{r.flavor} — {r.missing_flavor_note}",
+                r.flavor if r.flavor in available else f"{r.flavor} — {unavailable_flavor_note(r)}",
                 r.uuid,
                 *(_format_value(r.config[k]) if k in r.config else "" for k in keys),
             ]
@@ -123,7 +124,7 @@ def component_group(type_value: str) -> click.Group:
             return
         rows = [
             ["NAME", record.name],
-            ["FLAVOR", record.flavor if installed else f"{record.flavor} — {record.missing_flavor_note}"],
+            ["FLAVOR", record.flavor if installed else f"{record.flavor} — {unavailable_flavor_note(record)}"],
             ["PACKAGE", record.package or "custom"],
             ["UUID", record.uuid],
             *([key.upper(), _format_value(value)] for key, value in record.config.items()),
@@ -299,7 +300,7 @@ def _record_data(record: ComponentRecord, active: bool, installed: bool) -> dict
     data["active"] = active
     data["flavor_installed"] = installed
     if not installed:
-        data["flavor_missing"] = record.missing_flavor_note
+        data["flavor_missing"] = unavailable_flavor_note(record)
     return data
 
 
