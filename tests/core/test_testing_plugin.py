@@ -72,3 +72,81 @@ def test_a_suite_without_its_fixture_says_what_to_define(pytester: pytest.Pytest
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-k", "round_trips")
     result.stdout.fnmatch_lines(["*Define an `artifact_store` fixture*"])
+
+
+def test_a_broken_orchestrator_fails_its_conformance_suite(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+        from stackyard.testing import OrchestratorConformance
+        from stackyard_local import LocalOrchestrator
+
+        class Backwards(LocalOrchestrator):
+            FLAVOR = "backwards"
+
+            def run_pipeline(self, deployment, stack, runtime_configuration):
+                for name in reversed(deployment.steps):  # ignores dependencies
+                    deployment.run_step(name)
+
+        class TestBackwards(OrchestratorConformance):
+            @pytest.fixture
+            def orchestrator(self):
+                return Backwards(name="b")
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-k", "not installed and not registers")
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed", 0) >= 4, result.stdout.str()
+    result.stdout.fnmatch_lines(["*FAILED*test_runs_every_step_once_in_dependency_order*"])
+    result.stdout.fnmatch_lines(["*started a step before its upstream steps*"])
+
+
+def test_a_broken_artifact_store_fails_its_conformance_suite(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+        from stackyard.testing import ArtifactStoreConformance
+        from stackyard_local import LocalArtifactStore
+
+        class Careless(LocalArtifactStore):
+            FLAVOR = "careless"
+
+            def rename(self, src, dst, overwrite=False):
+                super().rename(src, dst, overwrite=True)  # overwrites without being asked
+
+            def listdir(self, path):
+                return list(reversed(super().listdir(path)))  # unsorted
+
+        class TestCareless(ArtifactStoreConformance):
+            @pytest.fixture
+            def artifact_store(self, tmp_path):
+                return Careless(name="c", path=str(tmp_path))
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-k", "not installed and not registers")
+    result.stdout.fnmatch_lines(["*FAILED*test_rename_refuses_to_overwrite_unless_asked*"])
+    result.stdout.fnmatch_lines(["*FAILED*test_listdir_gives_sorted_names*"])
+    assert result.parseoutcomes()["failed"] == 2
+
+
+def test_a_broken_metadata_store_fails_its_conformance_suite(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+        from stackyard.testing import MetadataStoreConformance
+        from stackyard_local import SQLiteMetadataStore
+
+        class Amnesiac(SQLiteMetadataStore):
+            FLAVOR = "amnesiac"
+
+            def get_runs(self, pipeline_name=None):
+                return super().get_runs(pipeline_name)[-1:]  # forgets all but the newest run
+
+        class TestAmnesiac(MetadataStoreConformance):
+            @pytest.fixture
+            def metadata_store(self, tmp_path):
+                return Amnesiac(name="a", uri=str(tmp_path / "m.db"))
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-k", "not installed and not registers")
+    result.stdout.fnmatch_lines(["*FAILED*test_runs_are_listed_oldest_first_by_pipeline*"])

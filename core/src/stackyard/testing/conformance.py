@@ -425,14 +425,30 @@ class OrchestratorConformance(_PipelineSuite):
         assert statuses.get("double") in (None, ExecutionStatus.FAILED), "no step may start after a failure"
         assert run.get_step("source").output.read() == 5, "finished steps keep their outputs"
 
-    def test_runtime_configuration_reaches_the_run(self, conformance_stack: Stack) -> None:
+    def test_runtime_configuration_reaches_the_orchestrator_and_the_run(
+        self, conformance_stack: Stack, orchestrator: BaseOrchestrator
+    ) -> None:
         from stackyard.repository import Repository
         from stackyard.testing.sample_pipelines import wide
 
+        seen: list[dict[str, object]] = []
+        original = orchestrator.run_pipeline
+
+        def spy(deployment: object, stack: Stack, runtime_configuration: object) -> None:
+            seen.append(dict(runtime_configuration))  # type: ignore[call-overload]
+            original(deployment, stack, runtime_configuration)  # type: ignore[arg-type]
+
+        object.__setattr__(orchestrator, "run_pipeline", spy)
         name = self.run_name()
-        with pytest.warns(UserWarning, match="conformance_option"):
-            wide().run(stack=conformance_stack, run_name=name, conformance_option=7)
-        assert Repository().get_run(name, stack=conformance_stack).runtime_configuration["conformance_option"] == 7
+        try:
+            with pytest.warns(UserWarning, match="conformance_option"):
+                wide().run(stack=conformance_stack, run_name=name, conformance_option=7)
+        finally:
+            object.__delattr__(orchestrator, "run_pipeline")
+        assert len(seen) == 1 and seen[0]["conformance_option"] == 7 and seen[0]["run_name"] == name
+        run = Repository().get_run(name, stack=conformance_stack)
+        assert run.runtime_configuration["conformance_option"] == 7
+        assert run.get_step("gather").output.read() == [1, 2, 3, 4]
 
     def test_a_second_run_is_served_from_cache(self, conformance_stack: Stack) -> None:
         from stackyard.pipelines import ExecutionStatus
