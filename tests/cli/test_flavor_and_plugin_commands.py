@@ -189,28 +189,41 @@ def test_plugin_list_shows_clashing_flavors(ok, make_plugin) -> None:
 
 
 @pytest.mark.parametrize(
-    "code",
+    ("code", "cause"),
     [
-        "import definitely_not_installed_anywhere\n",
-        "from stackyard import hookimpl\n@hookimpl\ndef stackyard_alerter_flavors():\n    raise RuntimeError('boom')\n",
-        "from stackyard import hookimpl\n@hookimpl\ndef stackyard_alerter_flavors():\n    return 'garbage'\n",
-        "from stackyard import hookimpl\nfrom stackyard.alerters import BaseAlerter\n"
-        "class NoFlavor(BaseAlerter):\n    def post(self, m): return True\n    def ask(self, q): return True\n"
-        "@hookimpl\ndef stackyard_alerter_flavors():\n    return [NoFlavor]\n",
+        ("import definitely_not_installed_anywhere\n", "No module named 'definitely_not_installed_anywhere'"),
+        (
+            "from stackyard import hookimpl\n@hookimpl\ndef stackyard_alerter_flavors():\n    raise RuntimeError('boom')\n",
+            "stackyard_alerter_flavors raised RuntimeError: boom",
+        ),
+        (
+            "from stackyard import hookimpl\n@hookimpl\ndef stackyard_alerter_flavors():\n    return 'garbage'\n",
+            "stackyard_alerter_flavors returned 'garbage', not a list of flavor classes",
+        ),
+        (
+            "from stackyard import hookimpl\nfrom stackyard.alerters import BaseAlerter\n"
+            "class NoFlavor(BaseAlerter):\n    def post(self, m): return True\n    def ask(self, q): return True\n"
+            "@hookimpl\ndef stackyard_alerter_flavors():\n    return [NoFlavor]\n",
+            "is a concrete alerter without a FLAVOR",
+        ),
     ],
     ids=["import-error", "raising-hook", "garbage", "missing-FLAVOR"],
 )
-def test_no_broken_plugin_breaks_any_command(ok, make_plugin, code: str) -> None:
+def test_no_broken_plugin_breaks_any_command(ok, make_plugin, code: str, cause: str) -> None:
     make_plugin("stackyard-broken", "stackyard_broken_plugin", code, entry_point="broken")
     for command in (
+        ["--help"],
         ["--version"],
         ["stack", "list"],
         ["stack", "describe"],
         ["alerter", "flavor", "list"],
         ["artifact-store", "list"],
+        ["artifact-store", "register", "extra", "--flavor=local", "--path=/tmp/extra"],
         ["profile", "list"],
+        ["pipeline", "list"],
     ):
         result = ok(*command)
         assert "Traceback" not in result.stderr
     data = {p["name"]: p for p in json.loads(ok("plugin", "list", "--output", "json").stdout)}
-    assert data["broken"]["status"] == "failed" and data["broken"]["error"]
+    assert data["broken"]["status"] == "failed"
+    assert cause in data["broken"]["error"]
