@@ -196,3 +196,132 @@ def test_the_cache_belongs_to_the_artifact_store(stack: Any, tmp_path: Path) -> 
     summing().run(stack=on(tmp_path / "a"))
     assert statuses(summing().run(stack=on(tmp_path / "a"))) == {"source": "cached", "total": "cached"}
     assert statuses(summing().run(stack=on(tmp_path / "b"))) == {"source": "completed", "total": "completed"}
+
+
+# -- parameters JSON cannot hold are keyed exactly ---------------------------------
+
+
+class Config:
+    """A parameter type with the default ``repr`` (``<Config object at 0x...>``)."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+
+
+@step
+def weighted(weights: Any) -> float:
+    CALLS.append("weighted")
+    return float(sum(weights))
+
+
+@pipeline
+def weighing(weights: Any):
+    weighted(weights=weights)
+
+
+def test_a_changed_element_of_a_large_array_parameter_reruns_the_step() -> None:
+    np = pytest.importorskip("numpy")
+    weights = np.zeros(10000)
+    assert weighing(weights=weights).run().get_step("weighted").output.read() == 0.0
+    changed = weights.copy()
+    changed[5000] = 1.0  # numpy's repr of both arrays is the same abbreviated text
+    run = weighing(weights=changed).run()
+    assert statuses(run) == {"weighted": "completed"}
+    assert run.get_step("weighted").output.read() == 1.0
+    assert statuses(weighing(weights=changed.copy()).run()) == {"weighted": "cached"}
+
+
+def test_an_object_with_the_default_repr_hits_the_cache_when_equal() -> None:
+    @step
+    def use(config: Any) -> float:
+        CALLS.append("use")
+        return config.rate
+
+    @pipeline
+    def p(config: Any):
+        use(config=config)
+
+    p(config=Config(0.5)).run()
+    assert statuses(p(config=Config(0.5)).run()) == {"use": "cached"}
+    run = p(config=Config(0.25)).run()
+    assert statuses(run) == {"use": "completed"}
+    assert run.get_step("use").output.read() == 0.25
+    assert CALLS == ["use", "use"]
+
+
+def test_json_lookalikes_get_different_keys() -> None:
+    @step
+    def kind(value: Any) -> str:
+        return type(value).__name__ + ":" + ",".join(type(k).__name__ for k in (value if isinstance(value, dict) else []))
+
+    @pipeline
+    def p(value: Any):
+        kind(value=value)
+
+    assert p(value=[1, 2]).run().get_step("kind").output.read() == "list:"
+    assert p(value=(1, 2)).run().get_step("kind").output.read() == "tuple:"
+    assert p(value={"1": 1}).run().get_step("kind").output.read() == "dict:str"
+    assert p(value={1: 1}).run().get_step("kind").output.read() == "dict:int"
+    marker = {"__stackyard_pickle_sha256__": "0" * 64}
+    assert statuses(p(value=marker).run()) == {"kind": "completed"}
+
+
+def test_a_parameter_that_cannot_be_pickled_runs_uncached_with_one_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import threading
+
+    @step
+    def locked(lock: Any, count: int = 1) -> int:
+        CALLS.append("locked")
+        return count
+
+    @pipeline
+    def p():
+        locked(lock=threading.Lock())
+
+    with caplog.at_level("WARNING", logger="stackyard"):
+        first = p().run()
+        second = p().run()
+    assert statuses(first) == statuses(second) == {"locked": "completed"}
+    assert CALLS == ["locked", "locked"]
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 2, warnings  # one per run
+    assert "Step 'locked' runs without caching" in warnings[0]
+    assert "'lock'" in warnings[0] and "cannot be pickled" in warnings[0]
+    assert second.get_step("locked").cache_key is None
+
+
+def test_unpicklable_parameters_of_an_uncached_step_are_not_warned_about(caplog: pytest.LogCaptureFixture) -> None:
+    import threading
+
+    @step(enable_cache=False)
+    def locked(lock: Any) -> int:
+        return 1
+
+    @pipeline
+    def p():
+        locked(lock=threading.Lock())
+
+    with caplog.at_level("WARNING", logger="stackyard"):
+        p().run()
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]
+
+
+def test_recorded_parameters_stay_readable() -> None:
+    np = pytest.importorskip("numpy")
+
+    @step
+    def use(weights: Any, config: Any, pair: Any, plain: Any) -> int:
+        return 1
+
+    @pipeline
+    def p():
+        use(weights=np.zeros(10000), config=Config(0.5), pair=(1, "a"), plain={"a": [1, 2.5, None]})
+
+    parameters = p().run().get_step("use").parameters
+    assert parameters["weights"].startswith("array([0., 0., 0., ...,")
+    assert parameters["config"].startswith("<") and "Config object at" in parameters["config"]
+    assert parameters["pair"] == [1, "a"]
+    assert parameters["plain"] == {"a": [1, 2.5, None]}
+    assert all(len(str(v)) <= 200 for v in parameters.values())

@@ -20,7 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 from stackyard.exceptions import StackyardError
 from stackyard.pipelines.artifacts import read_artifact, write_artifact
-from stackyard.pipelines.caching import cache_key, canonical_json, find_cached_outputs
+from stackyard.pipelines.caching import (
+    UncacheableParametersError,
+    cache_key,
+    find_cached_outputs,
+    readable_parameters,
+)
 from stackyard.pipelines.status import ExecutionStatus
 
 if TYPE_CHECKING:
@@ -86,11 +91,23 @@ class PipelineDeployment:
         artifact_store = stack.artifact_store
         assert metadata_store is not None and artifact_store is not None
         inputs = {arg: self._output_record(producer, output) for arg, (producer, output) in invocation.inputs.items()}
-        parameters_json = canonical_json(invocation.parameters)
-        key = cache_key(invocation, inputs, artifact_store, parameters_json)
+        parameters_json = readable_parameters(invocation.parameters)
+        caching = self.enable_cache and invocation.step.enable_cache
+        key: str | None
+        try:
+            key = cache_key(invocation, inputs, artifact_store)
+        except UncacheableParametersError as exc:
+            key = None
+            if caching:
+                logger.warning(
+                    "Step '%s' runs without caching: parameter%s %s cannot be pickled, and values JSON "
+                    "cannot hold are part of the cache key as the hash of their pickle. Pass picklable "
+                    "values, or set @step(enable_cache=False) to silence this.",
+                    name, "s" if len(exc.reasons) > 1 else "", exc,
+                )
         input_ids = {arg: record["id"] for arg, record in inputs.items()}
         upstream = sorted(invocation.upstream)
-        if self.enable_cache and invocation.step.enable_cache:
+        if caching and key is not None:
             hit = find_cached_outputs(metadata_store, artifact_store, key)
             if hit is not None:
                 source_id, outputs = hit
