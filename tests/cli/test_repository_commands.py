@@ -28,11 +28,13 @@ def test_init_a_path(ok, isolated: Path) -> None:
 
 def test_init_refuses_to_reinitialize_and_says_where(ok, fails, isolated: Path) -> None:
     ok("init")
+    result = fails("init")
+    assert f"Error: A Stackyard repository already exists at {isolated}" in result.stderr
     sub = isolated / "sub"
     sub.mkdir()
-    result = fails("init", str(sub))
-    assert f"Error: A Stackyard repository already exists at {isolated}" in result.stderr
-    assert not (sub / ".stackyard").exists()
+    result = ok("init", str(sub))  # a nested project is allowed, with a warning
+    assert f"inside the one at {isolated}" in result.stderr
+    assert (sub / ".stackyard" / "config.toml").is_file()
 
 
 def test_clean_asks_then_removes_the_repository(ok, run, fails, isolated: Path, config_dir: Path) -> None:

@@ -187,7 +187,7 @@ def test_reserved_parameter_names_are_refused() -> None:
 
 
 def test_invalid_component_names_are_refused() -> None:
-    for bad in ["", "a/b", ".hidden", "with space", "x" * 101, "..", "-dash"]:
+    for bad in ["", "a/b", ".hidden", "with space", "x" * 101, "..", "-dash", "trailing."]:
         with pytest.raises(InvalidNameError):
             Printer(name=bad, channel="c")
 
@@ -353,3 +353,7 @@ def test_parameter_docs_come_from_the_string_under_a_field() -> None:
     assert params["volume"].doc == "How loud, from 1 to 11."
     assert params["pitch"].doc == "Pitch factor."
     assert params["channel"].doc == ""
+
+
+def test_enum_defaults_are_described_as_they_are_typed() -> None:
+    assert parameters(Printer)["color"].describe() == "color: Color = 'red'"

@@ -162,3 +162,16 @@ def test_a_relative_store_path_is_made_absolute(isolated: Path) -> None:
     profile = Repository().create_profile("rel", url="stores/rel")
     assert profile.url == (isolated / "stores" / "rel").as_uri()
     assert Repository().get_profile("rel").store_path == isolated / "stores" / "rel"
+
+
+def test_profiles_cannot_share_a_store_and_bad_urls_change_nothing(tmp_path: Path, config_dir: Path) -> None:
+    repo = Repository()
+    shared = (tmp_path / "shared").as_uri()
+    repo.create_profile("one", url=shared)
+    with pytest.raises(StackyardError, match="Profile 'one' already keeps its stacks at .*choose another --url"):
+        repo.create_profile("two", url=shared)
+    with pytest.raises(StackyardError, match="needs a file:// URL or a folder"):
+        repo.create_profile("web", url="http://example.com/store")
+    with pytest.raises(ProfileExistsError, match="names differing only in case"):
+        repo.create_profile("ONE")
+    assert [p.name for p in repo.get_profiles()] == ["default", "one"]

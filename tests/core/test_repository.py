@@ -52,11 +52,22 @@ def test_initialize_writes_the_current_profile_and_stack(isolated: Path) -> None
     assert repo.active_profile_source is ProfileSource.LOCAL
 
 
-def test_initialize_refuses_inside_an_existing_repository(isolated: Path) -> None:
+def test_initialize_refuses_to_reinitialize_but_allows_a_nested_repository(
+    isolated: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     Repository.initialize(isolated)
-    (isolated / "sub").mkdir()
     with pytest.raises(RepositoryExistsError, match=f"already exists at {isolated}"):
-        Repository.initialize(isolated / "sub")
+        Repository.initialize(isolated)
+    outer = Repository()
+    outer.copy_stack("default", "inner-stack")
+    outer.activate_stack("inner-stack")
+    (isolated / "sub").mkdir()
+    inner = Repository.initialize(isolated / "sub")
+    assert "inside the one at" in caplog.text
+    assert inner.root == isolated / "sub"
+    assert inner.active_stack_name == "inner-stack"  # starts from the settings in force there
+    inner.activate_stack("default")
+    assert Repository().active_stack_name == "inner-stack"  # the outer one is untouched
 
 
 def test_outside_a_repository_root_is_none() -> None:
@@ -414,3 +425,14 @@ def test_an_unknown_flavor_suggests_a_close_name_or_the_package_it_came_from(con
     )
     with pytest.raises(FlavorNotFoundError, match="provided by the package 'stackyard-pagerduty'"):
         repo.get_flavor("alerter", "pagerduty")
+
+
+def test_names_that_differ_only_in_case_or_end_with_a_dot_are_refused() -> None:
+    repo = Repository()
+    with pytest.raises(StackComponentExistsError, match="named 'default' already exists; names differing only in case"):
+        repo.register_stack_component(LocalArtifactStore(name="Default", path="/tmp/x"))
+    with pytest.raises(StackExistsError, match="differing only in case"):
+        repo.copy_stack("default", "DEFAULT")
+    with pytest.raises(InvalidNameError, match="nor ending with '.'"):
+        repo.copy_stack("default", "dev.")
+    assert list(repo.stack_configurations) == ["default"]

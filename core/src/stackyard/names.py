@@ -7,7 +7,7 @@ import re
 from stackyard.exceptions import InvalidNameError
 
 MAX_NAME_LENGTH = 100
-_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*\Z")
+_NAME = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_\-])?\Z")
 
 
 def validate_name(kind: str, name: object) -> str:
@@ -22,6 +22,6 @@ def validate_name(kind: str, name: object) -> str:
     if not _NAME.match(name):
         raise InvalidNameError(
             f"Invalid {kind} name '{name}': use letters, digits, '_', '-' and '.', "
-            "not starting with '.' or '-', and no spaces or path separators."
+            "not starting with '.' or '-' nor ending with '.', and no spaces or path separators."
         )
     return name

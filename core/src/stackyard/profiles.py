@@ -185,6 +185,13 @@ class GlobalConfig:
         with locked(self.path):
             if self._profile_file(name).is_file():
                 raise ProfileExistsError(f"A profile named '{name}' already exists.")
+            from stackyard.store import case_twin
+
+            twin = case_twin(name, self.profile_names())
+            if twin:
+                raise ProfileExistsError(
+                    f"A profile named '{twin}' already exists; names differing only in case are not allowed."
+                )
             return self._create_profile(name, store_type, url)
 
     def _create_profile(self, name: str, store_type: str, url: str | None) -> Profile:
@@ -192,8 +199,14 @@ class GlobalConfig:
             raise StackyardError(
                 f"Unknown store type '{store_type}'; available: {', '.join(STORE_TYPES)}."
             )
-        logger.info("Initializing profile `%s`...", name)
         store_url = path_to_url(url_to_path(url).resolve() if url else self.path / "profiles" / name)
+        for other in self.profiles() if self.config_file.is_file() else []:
+            if other.store_path.resolve() == url_to_path(store_url).resolve():
+                raise StackyardError(
+                    f"Profile '{other.name}' already keeps its stacks at {store_url}; "
+                    "profiles must not share a store (choose another --url)."
+                )
+        logger.info("Initializing profile `%s`...", name)
         profile = Profile(name, store_type, store_url, DEFAULT_NAME)
         from stackyard.defaults import create_default_stack
 

@@ -82,13 +82,19 @@ class Repository:
     def initialize(cls, root: str | Path | None = None) -> Repository:
         """Make ``root`` (default: the cwd) a repository pinned to the current profile and stack."""
         target = Path(root or Path.cwd()).expanduser().resolve()
-        existing = cls.find_repository(target)
-        if existing is not None:
+        if _config_file(target).is_file():
             raise RepositoryExistsError(
-                f"A Stackyard repository already exists at {existing}; "
+                f"A Stackyard repository already exists at {target}; "
                 "remove its .stackyard folder to start over (stackyard clean)."
             )
-        outside = cls(target)  # not a repository yet: global (or environment) settings apply
+        outer = cls.find_repository(target)
+        if outer is not None:
+            logger.warning(
+                "Creating a repository inside the one at %s; in %s and below the new one's settings apply.",
+                outer,
+                target,
+            )
+        outside = cls(target)  # not a repository yet: the settings in force here apply
         target.mkdir(parents=True, exist_ok=True)
         write_toml(
             _config_file(target),

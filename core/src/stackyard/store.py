@@ -39,6 +39,12 @@ def _names(folder: Path) -> list[str]:
     return sorted(e[: -len(_SUFFIX)] for e in entries if e.endswith(_SUFFIX) and not e.startswith("."))
 
 
+def case_twin(name: str, existing: list[str]) -> str | None:
+    """An existing name equal to ``name`` but for letter case (the same file on macOS and Windows)."""
+    lowered = name.lower()
+    return next((other for other in existing if other.lower() == lowered and other != name), None)
+
+
 def not_found_hint(name: str, candidates: list[str]) -> str:
     """`` Did you mean 'x'?`` when a close match exists, else the empty string."""
     import difflib
@@ -109,6 +115,11 @@ class LocalStore:
         with self.lock():
             if self.has_stack(record.name):
                 raise StackExistsError(f"A stack named '{record.name}' already exists.")
+            twin = case_twin(record.name, self.stack_names())
+            if twin:
+                raise StackExistsError(
+                    f"A stack named '{twin}' already exists; names differing only in case are not allowed."
+                )
             write_toml(self._stack_path(record.name), record.to_dict())
 
     def update_stack(self, record: StackRecord) -> None:
@@ -167,6 +178,12 @@ class LocalStore:
             if self.has_component(record.type, record.name):
                 raise StackComponentExistsError(
                     f"{record.type.with_article.capitalize()} named '{record.name}' already exists."
+                )
+            twin = case_twin(record.name, self.component_names(record.type))
+            if twin:
+                raise StackComponentExistsError(
+                    f"{record.type.with_article.capitalize()} named '{twin}' already exists; "
+                    "names differing only in case are not allowed."
                 )
             write_toml(self._component_path(record.type, record.name), record.to_dict())
 

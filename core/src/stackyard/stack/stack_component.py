@@ -309,7 +309,13 @@ class Parameter:
         """``name: type`` plus ``(required)`` or ``= default``."""
         if self.required:
             return f"{self.name}: {self.type_name} (required)"
-        return f"{self.name}: {self.type_name} = {self.default!r}"
+        from stackyard.serialization import unstructure_value
+
+        try:
+            shown = unstructure_value(self.default)
+        except Exception:  # noqa: BLE001 - an exotic default: show it as Python would
+            shown = self.default
+        return f"{self.name}: {self.type_name} = {shown!r}"
 
     def __repr__(self) -> str:
         return f"Parameter({self.describe()})"
