@@ -1,7 +1,9 @@
 """A flavor package's whole life: scaffold, build a wheel, install, use, uninstall — as a user would.
 
-Everything runs as real commands in a throwaway virtual environment layered on
-this one (it sees Stackyard; whatever it installs stays inside it).
+Everything runs as real commands: the lifecycle in a brand-new virtual
+environment with Stackyard installed from wheels built from this checkout, the
+scaffold check in one layered on this environment (it needs pytest and the
+build tools).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import venv
 from collections.abc import Callable
 from pathlib import Path
 
@@ -66,17 +69,46 @@ class Shell:
         return self.run("-m", "stackyard_cli", *args, expect=expect)
 
 
-def test_scaffold_build_install_use_and_uninstall_a_flavor_package(
-    tmp_path: Path, layered_venv: Callable[[], Path]
-) -> None:
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+
+def fresh_venv_with_stackyard(root: Path) -> Path:
+    """A brand-new virtual environment with Stackyard installed from wheels built here.
+
+    Nothing of the development install leaks in, so this also checks what the
+    wheels ship (entry points, the pytest plugin, py.typed); their
+    dependencies come from the package index.
+    """
+    wheels = root / "wheels"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(wheels),
+         *(str(REPOSITORY / part) for part in ("core", "cli", "plugins-builtin-local"))],
+        check=True,
+    )
+    env_dir = root / "fresh-venv"
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    python = env_dir / "bin" / "python"
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *map(str, sorted(wheels.glob("*.whl")))],
+        check=True,
+    )
+    return python
+
+
+def test_scaffold_build_install_use_and_uninstall_a_flavor_package(tmp_path: Path) -> None:
     project = tmp_path / "project"
     project.mkdir()
-    sh = Shell(layered_venv(), project, tmp_path / "config")
+    sh = Shell(fresh_venv_with_stackyard(tmp_path), project, tmp_path / "config")
+    # the fresh environment has no build tools: the author builds the wheel with this one
 
     # scaffold and build a wheel, as an author would before publishing
     sh.stackyard("plugin", "new", "shiny", "--type", "artifact-store", "--dir", str(tmp_path / "src"))
     package = tmp_path / "src" / "stackyard-shiny"
-    sh.run("-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(tmp_path / "dist"), str(package))
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+         "-w", str(tmp_path / "dist"), str(package)],
+        check=True,
+    )
     (wheel,) = (tmp_path / "dist").glob("stackyard_shiny-0.1.0-*.whl")
 
     # install it the way a user would, and see the new flavor
