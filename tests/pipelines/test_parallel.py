@@ -158,3 +158,60 @@ def test_spawn_needs_steps_defined_at_module_level(stack: Stack) -> None:
 
     with pytest.raises(pickle.PicklingError, match="define it at module level, or run with start_method 'fork'"):
         local_pipeline().run(stack=parallel_stack(stack, start_method="spawn"))
+
+
+class CodedError(Exception):
+    """Pickles (as its args), but cannot be unpickled: ``__init__`` takes two arguments."""
+
+    def __init__(self, code: int, msg: str) -> None:
+        super().__init__(f"{code}: {msg}")
+
+
+@step
+def fail_with_code(pid: int) -> int:
+    raise CodedError(42, "the answer is not allowed")
+
+
+@step
+def fail_plainly(pid: int) -> int:
+    raise KeyError("missing")
+
+
+def test_a_step_exception_that_cannot_be_unpickled_fails_only_its_step(stack: Stack, tmp_path: Path) -> None:
+    from stackyard.exceptions import RemoteStepError
+
+    @pipeline
+    def coded(folder: str):
+        left = meet(folder=folder, me="left", other="right")
+        right = meet(folder=folder, me="right", other="left")
+        fail_with_code(left)
+        join(left, right)
+
+    with pytest.raises(RemoteStepError) as raised:
+        coded(folder=str(tmp_path)).run(stack=parallel_stack(stack), run_name="coded")
+    error = raised.value
+    assert error.step_name == "fail_with_code"
+    assert error.type_name == f"{__name__}.CodedError"
+    assert error.message == "42: the answer is not allowed"
+    assert "raise CodedError(42" in error.traceback_text
+    run = Repository().get_run("coded")
+    assert run.status is ExecutionStatus.FAILED
+    assert run.error == f"Step 'fail_with_code' failed: {__name__}.CodedError: 42: the answer is not allowed"
+    failed = run.get_step("fail_with_code")
+    assert failed.status is ExecutionStatus.FAILED
+    assert failed.error is not None
+    assert "raise CodedError(42" in failed.error and "RemoteStepError" not in failed.error
+    assert run.get_step("meet").status is ExecutionStatus.COMPLETED
+    assert run.get_step("meet_2").status is ExecutionStatus.COMPLETED
+
+
+def test_a_step_exception_that_round_trips_is_re_raised_as_itself(stack: Stack) -> None:
+    @pipeline
+    def plain():
+        fail_plainly(pid=1)
+
+    with pytest.raises(KeyError, match="missing") as raised:
+        plain().run(stack=parallel_stack(stack), run_name="plain")
+    assert "raise KeyError" in str(raised.value.__cause__)  # the worker's traceback
+    run = Repository().get_run("plain")
+    assert run.error == "Step 'fail_plainly' failed: KeyError: 'missing'"

@@ -177,3 +177,22 @@ class MetadataStoreError(StackyardError):
 
 class PipelineLoadError(StackyardError):
     """A pipeline cannot be loaded from ``path/to/file.py:name``."""
+
+
+class RemoteStepError(StackyardError):
+    """A step failed in another process with an exception that cannot be re-created here.
+
+    It carries what is known of the original: :attr:`step_name`,
+    :attr:`type_name` (``module.Class``), :attr:`message` and
+    :attr:`traceback_text`; ``str()`` reads like the original's last line.
+    """
+
+    def __init__(self, step_name: str, type_name: str, message: str, traceback_text: str = "") -> None:
+        self.step_name = step_name
+        self.type_name = type_name
+        self.message = message
+        self.traceback_text = traceback_text
+        super().__init__(f"{type_name}: {message}" if message else type_name)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.step_name, self.type_name, self.message, self.traceback_text))

@@ -4,6 +4,14 @@ The parent schedules: a step is submitted as soon as all its upstream steps
 finished. Workers run ``deployment.run_step`` and record into the metadata
 store themselves. With ``fork`` the workers inherit the deployment; with
 ``spawn``/``forkserver`` it is pickled once and unpickled once per worker.
+
+A step's exception does not travel back as itself: the worker sends a
+:class:`StepFailure` (step name, type name, message, traceback text and the
+pickled exception), because an exception that pickles but does not unpickle
+(one whose ``__init__`` takes other arguments than its ``args``) would break
+the process pool and kill the sibling steps. The parent re-raises the
+original exception when it round-trips through pickle, else a
+:class:`~stackyard.exceptions.RemoteStepError` with its type name and message.
 """
 
 from __future__ import annotations
@@ -11,9 +19,12 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import traceback
 import uuid
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from stackyard.exceptions import RemoteStepError
 
 if TYPE_CHECKING:
     from stackyard.pipelines.deployment import PipelineDeployment
@@ -64,6 +75,8 @@ def _schedule(deployment: PipelineDeployment, executor: ProcessPoolExecutor, tok
         for future in finished:
             name = running.pop(future)
             error = future.exception()
+            if error is None and isinstance(future.result(), StepFailure):
+                error = future.result().exception()
             if error is None:
                 done.add(name)
             elif failure is None:
@@ -72,9 +85,62 @@ def _schedule(deployment: PipelineDeployment, executor: ProcessPoolExecutor, tok
         raise failure
 
 
-def _run_step(token: str, payload: bytes | None, name: str) -> str:
+class StepFailure(NamedTuple):
+    """What a worker sends back instead of a step's exception: only plain data, so it always unpickles."""
+
+    step_name: str
+    type_name: str
+    message: str
+    traceback_text: str
+    pickled: bytes | None
+    """The exception pickled in the worker, if it pickles (it may still fail to unpickle)."""
+
+    @classmethod
+    def of(cls, step_name: str, exc: BaseException) -> StepFailure:
+        kind = type(exc)
+        type_name = kind.__qualname__ if kind.__module__ in ("builtins", "__main__") else f"{kind.__module__}.{kind.__qualname__}"
+        try:
+            message = str(exc)
+        except Exception:  # noqa: BLE001 - a broken __str__ must not hide the failure
+            message = f"<{kind.__qualname__} whose str() failed>"
+        try:
+            pickled: bytes | None = pickle.dumps(exc)
+        except Exception:  # noqa: BLE001
+            pickled = None
+        text = "".join(traceback.format_exception(kind, exc, exc.__traceback__))
+        return cls(step_name, type_name, message, text, pickled)
+
+    def exception(self) -> BaseException:
+        """The original exception if it round-trips through pickle, else a :class:`RemoteStepError`."""
+        if self.pickled is not None:
+            try:
+                exc = pickle.loads(self.pickled)
+            except Exception:  # noqa: BLE001 - e.g. an __init__ that needs other arguments
+                pass
+            else:
+                if isinstance(exc, BaseException):
+                    exc.__cause__ = _WorkerTraceback(self.traceback_text)
+                    return exc
+        return RemoteStepError(self.step_name, self.type_name, self.message, self.traceback_text)
+
+
+class _WorkerTraceback(Exception):
+    """Shows the traceback a step's exception had in its worker process (as ``concurrent.futures`` does)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+    def __str__(self) -> str:
+        return f'\n"""\n{self.text.rstrip()}\n"""'
+
+
+def _run_step(token: str, payload: bytes | None, name: str) -> str | StepFailure:
     deployment = _inherited.get(token) or _unpickled.get(token)
     if deployment is None:
         assert payload is not None, "a forked worker lost its deployment"
         deployment = _unpickled[token] = pickle.loads(payload)
-    return deployment.run_step(name).value
+    try:
+        return deployment.run_step(name).value
+    except Exception as exc:  # the step already recorded its own traceback; send back only plain data
+        return StepFailure.of(name, exc)

@@ -18,7 +18,7 @@ import traceback
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from stackyard.exceptions import StackyardError
+from stackyard.exceptions import RemoteStepError, StackyardError
 from stackyard.pipelines.artifacts import read_artifact, write_artifact
 from stackyard.pipelines.caching import (
     UncacheableParametersError,
@@ -191,6 +191,8 @@ def _call_each(components: list[StackComponent], method: str, *, raising: bool) 
 
 
 def _error_line(exc: BaseException) -> str:
+    if isinstance(exc, RemoteStepError):  # stands for the step's own exception: show that one
+        return str(exc).splitlines()[-1] if str(exc) else exc.type_name
     return "".join(traceback.format_exception_only(type(exc), exc)).strip().splitlines()[-1]
 
 
