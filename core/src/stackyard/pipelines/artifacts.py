@@ -15,15 +15,20 @@ from stackyard.materializers.registry import _import_object, get_materializer_re
 if TYPE_CHECKING:
     from stackyard.artifact_stores import BaseArtifactStore
     from stackyard.materializers import BaseMaterializer
+    from stackyard.materializers.base_materializer import WrittenFile
 
 logger = logging.getLogger("stackyard")
 
 HASH_LIMIT = 64 * 1024 * 1024
 """Artifacts up to this many bytes get a SHA-256 content hash; larger ones are identified by id.
 
-Hashing reads the data again, which would cost large artifacts more than
-writing them; a step whose input is not hashed is cached on the artifact's
-id instead (still a hit when the step that made it came from cache).
+Files are hashed while they are written (see
+:class:`~stackyard.materializers.base_materializer.HashingWriter`), so
+nothing is read back; but SHA-256 itself runs at about 1.4 GB/s, slower
+than writing to the page cache, so hashing a 200 MB array would still cost
+more than writing it. A step whose input is not hashed is cached on the
+artifact's id instead (still a hit when the step that made it came from
+cache).
 """
 
 _warned_types: set[str] = set()
@@ -68,6 +73,7 @@ def write_artifact(
     artifact_id = uuid.uuid4().hex
     uri = f"{folder}/{artifact_id}"
     instance = cls(uri, artifact_store)
+    instance.written, instance.hash_limit = {}, HASH_LIMIT  # hash files as they are written
     try:
         instance.save(value)  # writing a file creates the folder
     except Exception as exc:
@@ -76,7 +82,7 @@ def write_artifact(
         ) from exc
     if not artifact_store.exists(uri):  # a materializer that wrote no file
         artifact_store.makedirs(uri)
-    size, content_hash = measure(artifact_store, uri)
+    size, content_hash = measure(artifact_store, uri, instance.written)
     for warning in instance.metadata.get("warnings", ()):
         key = f"{cls.__name__}:{type_path(data_type)}"
         if key not in _warned_types:
@@ -93,22 +99,37 @@ def write_artifact(
     }
 
 
-def measure(artifact_store: BaseArtifactStore, uri: str) -> tuple[int, str | None]:
-    """Total size of the files under ``uri``, and their SHA-256 if at most :data:`HASH_LIMIT` bytes."""
+def measure(
+    artifact_store: BaseArtifactStore, uri: str, written: Mapping[str, WrittenFile | None] | None = None
+) -> tuple[int, str | None]:
+    """Total size of the files under ``uri``, and their content hash if at most :data:`HASH_LIMIT` bytes.
+
+    The content hash is the SHA-256 of each file's relative name, size and
+    SHA-256, in name order. A file's SHA-256 comes from ``written`` (what a
+    :class:`~stackyard.materializers.base_materializer.HashingWriter` saw)
+    when that matches the file's size; any other file is read back.
+    """
     files: list[tuple[str, str]] = []
     for folder, _dirs, names in artifact_store.walk(uri):
-        relative = folder[len(uri):].lstrip("/")
+        relative = folder[len(uri):].strip("/")
         files.extend((f"{relative}/{name}" if relative else name, f"{folder}/{name}") for name in names)
+    files.sort()
     sizes = [artifact_store.size(path) for _, path in files]
     total = sum(sizes)
     if total > HASH_LIMIT:
         return total, None
     digest = hashlib.sha256()
     for (name, path), size in zip(files, sizes):
-        digest.update(f"{name}\0{size}\0".encode())
-        with artifact_store.open(path, "rb") as f:
-            while chunk := f.read(1024 * 1024):
-                digest.update(chunk)
+        seen = (written or {}).get(name)
+        if seen is not None and seen.size == size and seen.sha256 is not None:
+            file_hash = seen.sha256
+        else:
+            file_digest = hashlib.sha256()
+            with artifact_store.open(path, "rb") as f:
+                while chunk := f.read(1024 * 1024):
+                    file_digest.update(chunk)
+            file_hash = file_digest.hexdigest()
+        digest.update(f"{name}\0{size}\0{file_hash}\n".encode())
     return total, digest.hexdigest()
 
 
