@@ -146,3 +146,39 @@ def test_run_and_pipeline_names_complete(cli: CliRunner, pipeline_file: Path) ->
     context = click.Context(describe)
     assert describe.params[0].shell_complete(context, "comp")[0].value == "complete-me"
     assert [c.value for c in runs_command.params[0].shell_complete(click.Context(runs_command), "sum")] == ["sum_pipeline"]
+
+
+PICKLING_FILE = """
+from stackyard import pipeline, step
+
+class Model:
+    pass
+
+@step
+def train() -> Model:
+    return Model()
+
+@step
+def score(model: Model) -> float:
+    return 0.5
+
+@pipeline
+def fit():
+    score(train())
+"""
+
+
+def test_run_describe_shows_artifact_warnings(cli: CliRunner, isolated: Path) -> None:
+    (isolated / "fit.py").write_text(PICKLING_FILE)
+    assert invoke(cli, "run", "fit.py:fit", "--run-name", "fitted").exit_code == 0
+    described = invoke(cli, "run-describe", "fitted")
+    lines = described.output.splitlines()
+    assert "Artifact warnings:" in lines
+    shown = lines[lines.index("Artifact warnings:") + 1:]
+    assert len(shown) == 1
+    assert shown[0].startswith("  train.output: No materializer handles fit.Model; it was stored with pickle")
+    as_json = json.loads(invoke(cli, "run-describe", "fitted", "--output", "json").stdout)
+    steps = {s["name"]: s for s in as_json["steps"]}
+    assert "stored with pickle" in steps["train"]["outputs"]["output"]["warnings"][0]
+    assert steps["score"]["outputs"]["output"]["warnings"] == []
+    assert "stored with pickle" in steps["score"]["inputs"]["model"]["warnings"][0]

@@ -194,7 +194,7 @@ def runs(name: str | None, output_format: str) -> None:
 @click.argument("run_name", metavar="RUN", shell_complete=_complete_runs)
 @output.output_option
 def run_describe(run_name: str, output_format: str) -> None:
-    """Show a run's steps: statuses, durations, cache hits and artifact URIs."""
+    """Show a run's steps: statuses, durations, cache hits, artifact URIs and artifact warnings."""
     with _user_errors():
         repo = open_repository()
         found = repo.get_run(run_name)
@@ -203,6 +203,12 @@ def run_describe(run_name: str, output_format: str) -> None:
             output.print_data(found.to_dict(), output_format)
             return
         rows = [_step_row(s) for s in steps]
+        warnings = [
+            f"{step.name}.{name}: {warning}"
+            for step in steps
+            for name, artifact in step.outputs.items()
+            for warning in artifact.warnings
+        ]
     output.echo(f"Run:        {found.name}")
     output.echo(f"Pipeline:   {found.pipeline_name}")
     output.echo(f"Status:     {found.status.value}")
@@ -219,6 +225,10 @@ def run_describe(run_name: str, output_format: str) -> None:
     output.print_table(
         ["STEP", "STATUS", "DURATION", "CACHED", "OUTPUTS"], rows, shrinkable={"OUTPUTS"}
     )
+    if warnings:
+        output.echo("Artifact warnings:")
+        for line in warnings:
+            output.echo(f"  {line}")
 
 
 def _step_row(step: StepView) -> list[str]:

@@ -70,7 +70,9 @@ class ArtifactView:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-data form (for ``--output json``)."""
-        return {k: self._record.get(k) for k in ("id", "name", "uri", "data_type", "materializer", "size", "content_hash")}
+        data = {k: self._record.get(k) for k in ("id", "name", "uri", "data_type", "materializer", "size", "content_hash")}
+        data["warnings"] = self.warnings
+        return data
 
     def __repr__(self) -> str:
         return f"ArtifactView(uri={self.uri!r}, data_type={self.data_type!r})"
