@@ -203,6 +203,36 @@ def test_an_output_that_does_not_exist() -> None:
         wrong()
 
 
+def test_an_output_of_a_single_output_step_that_does_not_exist() -> None:
+    @pipeline
+    def by_attribute():
+        total(make_numbers().foo)
+
+    @pipeline
+    def by_key():
+        total(make_numbers()["foo"])
+
+    @pipeline
+    def by_index():
+        total(make_numbers()[0])
+
+    expected = "Step 'make_numbers' has no output named 'foo'; it has a single output, 'output'"
+    with pytest.raises(StepOutputNotFoundError, match=expected):
+        by_attribute()
+    with pytest.raises(StepOutputNotFoundError, match=expected):
+        by_key()
+    with pytest.raises(StepOutputNotFoundError, match="has no output 0; it has a single output, 'output'"):
+        by_index()
+
+    @pipeline
+    def by_its_name():
+        numbers = make_numbers()
+        assert numbers["output"] is numbers and numbers.output is numbers
+        total(numbers.output)
+
+    assert by_its_name().steps == ["make_numbers", "total"]
+
+
 def test_a_cycle_is_reported_with_its_steps() -> None:
     @pipeline
     def cyclic():

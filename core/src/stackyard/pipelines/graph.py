@@ -143,6 +143,21 @@ class StepOutput:
             f"Step '{self.step_name}' has a single output; declare a NamedTuple return type to unpack several."
         )
 
+    def __getattr__(self, name: str) -> StepOutput:
+        # only called for names that are not attributes: an output picked by name, as on StepOutputs
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self[name]
+
+    def __getitem__(self, key: Any) -> StepOutput:
+        if key == self.name:
+            return self
+        what = f"no output named '{key}'" if isinstance(key, str) else f"no output {key!r}"
+        raise StepOutputNotFoundError(
+            f"Step '{self.step_name}' has {what}; it has a single output, '{self.name}': pass what the step "
+            "call returned as it is, or declare a NamedTuple return type for several outputs."
+        )
+
     def __repr__(self) -> str:
         return f"<output '{self.name}' of step '{self.step_name}'>"
 
