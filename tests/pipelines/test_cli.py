@@ -182,3 +182,33 @@ def test_run_describe_shows_artifact_warnings(cli: CliRunner, isolated: Path) ->
     assert "stored with pickle" in steps["train"]["outputs"]["output"]["warnings"][0]
     assert steps["score"]["outputs"]["output"]["warnings"] == []
     assert "stored with pickle" in steps["score"]["inputs"]["model"]["warnings"][0]
+
+
+def test_warnings_while_running_are_one_plain_line_each(cli: CliRunner, isolated: Path) -> None:
+    (isolated / "warns.py").write_text(
+        textwrap.dedent(
+            '''
+            import warnings
+            from stackyard import pipeline, step
+
+            @step
+            def noisy() -> int:
+                warnings.warn("this step is\\nnoisy", UserWarning)
+                return 1
+
+            @pipeline
+            def p():
+                noisy()
+            '''
+        )
+    )
+    result = invoke(cli, "run", "warns.py:p", "--option", "speling=1")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    unknown = [line for line in lines if "speling" in line]
+    assert unknown == [
+        "UnknownRuntimeOptionWarning: Runtime option 'speling' is not declared by any component of stack "
+        "'default'; it is passed to every component anyway. Check its spelling."
+    ]
+    assert "UserWarning: this step is noisy" in lines
+    assert not [line for line in lines if ".py:" in line or "warnings.warn(" in line or "instance.run(" in line]

@@ -6,6 +6,7 @@ import contextlib
 import datetime
 import inspect
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,22 @@ def _user_errors() -> Iterator[None]:
         yield
     except StackyardError as exc:
         raise UserError(str(exc), exc) from exc
+
+
+@contextlib.contextmanager
+def _warnings_as_lines() -> Iterator[None]:
+    """Show each Python warning raised meanwhile as one plain line (``Category: message``).
+
+    Without this, Python prints ``file:line: Category: message`` and the
+    source line that raised it: the CLI's own code, useless to the user.
+    """
+
+    def show(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+        output.warning(f"{category.__name__}: {' '.join(str(message).split())}")
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        yield
 
 
 def _complete_pipelines(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
@@ -84,6 +101,19 @@ def run(
       max_workers = 2
     --param, --option, --run-name and --no-cache override the file.
     """
+    with _warnings_as_lines():
+        _run(spec, params, config_file, options, run_name, no_cache, stack_name)
+
+
+def _run(
+    spec: str,
+    params: tuple[str, ...],
+    config_file: str | None,
+    options: tuple[str, ...],
+    run_name: str | None,
+    no_cache: bool,
+    stack_name: str | None,
+) -> None:
     from stackyard.pipelines.loading import load_pipeline, parse_assignments, parse_value, read_run_config
     from stackyard.pipelines.pipeline import PipelineInstance
 
