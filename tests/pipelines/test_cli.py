@@ -212,3 +212,20 @@ def test_warnings_while_running_are_one_plain_line_each(cli: CliRunner, isolated
     ]
     assert "UserWarning: this step is noisy" in lines
     assert not [line for line in lines if ".py:" in line or "warnings.warn(" in line or "instance.run(" in line]
+
+
+def test_a_param_that_does_not_convert_to_its_annotation_is_an_error(cli: CliRunner, pipeline_file: Path) -> None:
+    result = cli.invoke(pipeline, ["run", "pipelines/sums.py:sum_pipeline", "--param", "count=abc"])
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == "Error: --param count expects int, got 'abc'"
+    assert Repository().get_runs() == []
+
+
+def test_params_convert_to_postponed_annotations_too(cli: CliRunner, isolated: Path) -> None:
+    (isolated / "postponed.py").write_text("from __future__ import annotations\n" + PIPELINE_FILE)
+    ok = invoke(cli, "run", "postponed.py:sum_pipeline", "--param", "count=4", "--run-name", "four")
+    assert ok.exit_code == 0, ok.output
+    assert Repository().get_run("four").parameters == {"count": 4}
+    bad = cli.invoke(pipeline, ["run", "postponed.py:sum_pipeline", "--param", "count=4.5"])
+    assert bad.exit_code == 1
+    assert bad.output.splitlines()[-1] == "Error: --param count expects int, got '4.5'"

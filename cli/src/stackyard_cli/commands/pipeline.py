@@ -114,7 +114,13 @@ def _run(
     no_cache: bool,
     stack_name: str | None,
 ) -> None:
-    from stackyard.pipelines.loading import load_pipeline, parse_assignments, parse_value, read_run_config
+    from stackyard.pipelines.loading import (
+        load_pipeline,
+        parameter_types,
+        parse_assignments,
+        parse_value,
+        read_run_config,
+    )
     from stackyard.pipelines.pipeline import PipelineInstance
 
     with _user_errors():
@@ -126,12 +132,11 @@ def _run(
             config = read_run_config(config_file)
         loaded = load_pipeline(spec)
         definition = loaded.pipeline if isinstance(loaded, PipelineInstance) else loaded
-        signature = definition.signature.parameters
+        types = parameter_types(definition)
         parameters = dict(loaded.parameters) if isinstance(loaded, PipelineInstance) else {}
         parameters.update(config.get("parameters", {}))
         for key, text in parse_assignments(params, "param").items():
-            annotation = signature[key].annotation if key in signature else inspect.Parameter.empty
-            parameters[key] = parse_value(text, annotation)
+            parameters[key] = parse_value(text, types.get(key, inspect.Parameter.empty), name=key)
         runtime = dict(config.get("runtime_configuration", {}))
         runtime.update({k: parse_value(v) for k, v in parse_assignments(options, "option").items()})
         instance = definition(**parameters)

@@ -78,15 +78,48 @@ def read_run_config(path: str | Path) -> dict[str, Any]:
     return data
 
 
-def parse_value(text: str, annotation: Any = inspect.Parameter.empty) -> Any:
-    """A ``--param`` value: converted to the parameter's annotated type, else read as a TOML value."""
-    if annotation is not inspect.Parameter.empty and annotation is not Any:
-        from stackyard.serialization import structure_value
+def parameter_types(definition: Pipeline) -> dict[str, Any]:
+    """The annotated type of each parameter of a pipeline (string annotations resolved where they can be)."""
+    import typing
 
-        try:
-            return structure_value(text, annotation)
-        except (ValueError, TypeError):
-            pass
+    try:
+        hints = typing.get_type_hints(definition.entrypoint)
+    except Exception:  # noqa: BLE001 - an annotation naming something not importable here
+        hints = {}
+    types = {}
+    for name, parameter in definition.signature.parameters.items():
+        annotation = hints.get(name, parameter.annotation)
+        if not isinstance(annotation, str):  # an unresolvable string annotation says nothing usable
+            types[name] = annotation
+    return types
+
+
+def parse_value(text: str, annotation: Any = inspect.Parameter.empty, name: str | None = None) -> Any:
+    """A ``--param`` value: converted to the parameter's annotated type, else read as a TOML value.
+
+    With an annotation, a value that neither converts to it nor reads (as
+    TOML, else as the text itself) as an instance of it raises
+    :class:`PipelineLoadError`: ``--param count expects int, got 'abc'``.
+    """
+    if annotation is inspect.Parameter.empty or annotation is Any or isinstance(annotation, str):
+        return _toml_or_text(text)
+    from stackyard.serialization import structure_value, type_name
+
+    try:
+        return structure_value(text, annotation)
+    except (ValueError, TypeError):
+        pass
+    value = _toml_or_text(text)  # what the converter cannot build (e.g. int | str) may still fit
+    try:
+        if isinstance(value, annotation):
+            return value
+    except TypeError:  # a generic alias isinstance cannot check
+        pass
+    what = f"--param {name} expects" if name else "expected"
+    raise PipelineLoadError(f"{what} {type_name(annotation)}, got {text!r}")
+
+
+def _toml_or_text(text: str) -> Any:
     try:
         import tomllib
     except ImportError:  # pragma: no cover - Python 3.10
