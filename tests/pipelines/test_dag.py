@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 import pytest
@@ -148,6 +149,24 @@ def test_a_step_without_outputs_and_explicit_ordering() -> None:
     run = instance.run()
     assert seen == ["first", "second"]
     assert run.get_step("record").outputs == {}
+
+
+def test_a_step_annotated_to_return_none_that_returns_a_value_fails() -> None:
+    @step
+    def forgetful() -> None:
+        return 42  # type: ignore[return-value]
+
+    @pipeline
+    def p():
+        forgetful()
+
+    message = "Step 'forgetful' returned a value (int), but its return annotation '-> None' says it has no output"
+    with pytest.raises(PipelineDefinitionError, match=re.escape(message)):
+        p().run(run_name="forgot")
+    run = Repository().get_run("forgot")
+    assert run.status == "failed"
+    assert run.get_step("forgetful").status == "failed"
+    assert message in (run.error or "")
 
 
 def test_custom_step_and_pipeline_names() -> None:

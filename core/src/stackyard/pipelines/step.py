@@ -147,6 +147,14 @@ class Step:
         """The values of each output, from what the function returned."""
         names = self.output_names
         if not names:
+            if result is not None:
+                kind = type(result)
+                what = kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+                raise PipelineDefinitionError(
+                    f"Step '{self.name}' returned a value ({what}), but its return "
+                    "annotation '-> None' says it has no output, so the value would be lost; annotate the "
+                    "type it returns (or remove '-> None') to keep it, or return nothing."
+                )
             return {}
         if self.output_tuple is None:
             return {SINGLE_OUTPUT: result}
