@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -109,3 +111,66 @@ def test_the_run_returned_by_run_is_the_recorded_one(repo: Repository) -> None:
     run = sum_pipeline().run()
     assert run.id == repo.get_pipeline("sum_pipeline").runs[-1].id
     assert run.get_step("total").output.read() == 3
+
+
+VAULT_PLUGIN = """
+from typing import ClassVar
+
+from stackyard import hookimpl
+from stackyard_local import LocalArtifactStore
+
+
+class VaultArtifactStore(LocalArtifactStore):
+    FLAVOR: ClassVar[str] = "vault"
+
+
+@hookimpl
+def stackyard_artifact_store_flavors():
+    return [VaultArtifactStore]
+"""
+
+
+def test_runs_read_back_without_the_artifact_stores_flavor(
+    repo: Repository, stack: Stack, make_plugin: Any, tmp_path: Path
+) -> None:
+    import shutil
+
+    from click.testing import CliRunner
+
+    from stackyard.exceptions import FlavorNotFoundError
+    from stackyard.plugins import reset_registry
+    from stackyard_cli.commands.pipeline import pipeline as pipeline_command
+
+    site = make_plugin("stackyard-vault", "stackyard_vault", VAULT_PLUGIN, entry_point="vault")
+    import stackyard_vault
+
+    vault = stackyard_vault.VaultArtifactStore(name="vault", path=str(tmp_path / "vault"))
+    repo.register_stack(
+        Stack("vaulted", orchestrator=stack.orchestrator, artifact_store=vault, metadata_store=stack.metadata_store)
+    )
+    repo.activate_stack("vaulted")
+    sum_pipeline(count=4).run(run_name="kept")
+
+    shutil.rmtree(site / "stackyard_vault-1.0.dist-info")  # uninstall the artifact store's flavor
+    reset_registry()
+    repo = Repository()
+    with pytest.raises(FlavorNotFoundError):
+        repo.active_stack  # noqa: B018 - the whole stack no longer loads
+    assert [p.name for p in repo.get_pipelines()] == ["sum_pipeline"]
+    assert [r.name for r in repo.get_pipeline("sum_pipeline").runs] == ["kept"]
+    assert [r.name for r in repo.get_runs()] == ["kept"]
+    run = repo.get_run("kept")
+    assert run.status is ExecutionStatus.COMPLETED
+    output = run.get_step("total").output
+    assert output.uri.startswith(str(tmp_path / "vault"))
+    with pytest.raises(FlavorNotFoundError, match="vault"):
+        output.read()  # only reading an artifact needs the artifact store
+    with pytest.raises(RunNotFoundError, match="metadata store of stack 'vaulted'"):
+        repo.get_run("nope")
+
+    cli = CliRunner()
+    listed = cli.invoke(pipeline_command, ["list"])
+    assert listed.exit_code == 0, listed.output
+    assert "sum_pipeline" in listed.output
+    described = cli.invoke(pipeline_command, ["run-describe", "kept"])
+    assert described.exit_code == 0, described.output

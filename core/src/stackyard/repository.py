@@ -613,27 +613,30 @@ class Repository:
         return f"Repository(root={self._root}, profile={self.active_profile_name!r})"
 
     # -- pipeline runs (post-execution) -----------------------------------
+    # Without a stack these read the active stack's metadata store, loading
+    # its artifact store only when an artifact is read: listing runs must
+    # not need every component's flavor installed.
 
     def get_pipelines(self, stack: Stack | None = None) -> list[PipelineView]:
         """Every pipeline with runs in the metadata store of ``stack`` (default: the active stack)."""
         from stackyard import post_execution
 
-        return post_execution.get_pipelines(stack or self.active_stack)
+        return post_execution.get_pipelines(stack or post_execution.active_context(self))
 
     def get_pipeline(self, name: str, stack: Stack | None = None) -> PipelineView:
         """A pipeline by name, with its ``runs`` (oldest first); ``PipelineNotFoundError`` if it never ran."""
         from stackyard import post_execution
 
-        return post_execution.get_pipeline(stack or self.active_stack, name)
+        return post_execution.get_pipeline(stack or post_execution.active_context(self), name)
 
     def get_runs(self, pipeline_name: str | None = None, stack: Stack | None = None) -> list[PipelineRunView]:
         """Runs of one pipeline, or of all, oldest first."""
         from stackyard import post_execution
 
-        return post_execution.get_runs(stack or self.active_stack, pipeline_name)
+        return post_execution.get_runs(stack or post_execution.active_context(self), pipeline_name)
 
     def get_run(self, name_or_id: str, stack: Stack | None = None) -> PipelineRunView:
         """A pipeline run by name or id; ``RunNotFoundError`` if there is none."""
         from stackyard import post_execution
 
-        return post_execution.get_run(stack or self.active_stack, name_or_id)
+        return post_execution.get_run(stack or post_execution.active_context(self), name_or_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from stackyard.exceptions import StepNotFoundError
@@ -13,32 +13,90 @@ from stackyard.post_execution.step import StepView, _time
 if TYPE_CHECKING:
     from stackyard.artifact_stores import BaseArtifactStore
     from stackyard.metadata_stores import BaseMetadataStore
+    from stackyard.repository import Repository
     from stackyard.stack.stack import Stack
 
 
 class StoreContext:
-    """Where views read from: a stack's metadata store, and the artifact store a run wrote to."""
+    """Where views read from: a metadata store, and the artifact store a run wrote to.
 
-    def __init__(self, stack: Stack, recorded_stack: Mapping[str, Any] | None = None) -> None:
-        assert stack.metadata_store is not None
-        self.stack = stack
-        self.metadata_store: BaseMetadataStore = stack.metadata_store
+    Only the metadata store is needed to list pipelines, runs and steps; the
+    stack's artifact store is loaded the first time an artifact is read, so
+    runs stay readable when its flavor is not installed.
+    """
+
+    def __init__(
+        self,
+        stack: Stack | None = None,
+        recorded_stack: Mapping[str, Any] | None = None,
+        *,
+        metadata_store: BaseMetadataStore | None = None,
+        stack_name: str | None = None,
+        artifact_store: Callable[[], BaseArtifactStore] | None = None,
+    ) -> None:
+        if stack is not None:
+            assert stack.metadata_store is not None
+            metadata_store, stack_name = stack.metadata_store, stack.name
+            artifact_store = _stack_artifact_store(stack)
+        assert metadata_store is not None and artifact_store is not None
+        self.metadata_store: BaseMetadataStore = metadata_store
+        self.stack_name = stack_name or ""
+        self._load_artifact_store = artifact_store
         self._recorded = dict((recorded_stack or {}).get("components", {}).get("artifact_store") or {})
         self._rebuilt: BaseArtifactStore | None = None
 
+    @classmethod
+    def of_stack_name(cls, repository: Repository, name: str) -> StoreContext:
+        """A context for stack ``name`` that loads its metadata store now and its artifact store when needed."""
+        from stackyard.enums import StackComponentType
+        from stackyard.exceptions import StackValidationError
+
+        record = repository.store.get_stack(name)
+        metadata_name = record.components.get(StackComponentType.METADATA_STORE)
+        artifact_name = record.components.get(StackComponentType.ARTIFACT_STORE)
+        if metadata_name is None or artifact_name is None:
+            missing = "metadata store" if metadata_name is None else "artifact store"
+            raise StackValidationError(f"Stack '{name}' has no {missing}, so it has no pipeline runs to read.")
+        metadata_store = repository.load_stack_component(StackComponentType.METADATA_STORE, metadata_name)
+        loaded: list[BaseArtifactStore] = []
+
+        def load_artifact_store() -> BaseArtifactStore:
+            if not loaded:
+                loaded.append(repository.load_stack_component(StackComponentType.ARTIFACT_STORE, artifact_name))  # type: ignore[arg-type]
+            return loaded[0]
+
+        return cls(metadata_store=metadata_store, stack_name=name, artifact_store=load_artifact_store)  # type: ignore[arg-type]
+
     def for_run(self, recorded_stack: Mapping[str, Any]) -> StoreContext:
         """A context for the artifacts of a run that recorded ``recorded_stack``."""
-        return StoreContext(self.stack, recorded_stack)
+        return StoreContext(
+            None,
+            recorded_stack,
+            metadata_store=self.metadata_store,
+            stack_name=self.stack_name,
+            artifact_store=self._load_artifact_store,
+        )
 
     def artifact_store_for(self, uri: str) -> BaseArtifactStore:
         """The stack's artifact store if ``uri`` is in it, else the one the run recorded, rebuilt."""
-        store = self.stack.artifact_store
-        assert store is not None
+        from stackyard.exceptions import StackyardError
+
+        try:
+            store = self._load_artifact_store()
+        except StackyardError:  # e.g. its flavor is not installed: the store the run recorded may do
+            rebuilt = self._rebuild()
+            if rebuilt is None:
+                raise
+            return rebuilt
         if uri.startswith(store.path.rstrip("/") + "/") or not self._recorded:
             return store
         if str(store.uuid) == self._recorded.get("uuid"):
             return store
-        if self._rebuilt is None:
+        return self._rebuild() or store  # its flavor is gone: try the stack's store, which names the problem
+
+    def _rebuild(self) -> BaseArtifactStore | None:
+        """The artifact store the run recorded, built from its configuration (``None`` if it cannot be)."""
+        if self._rebuilt is None and self._recorded:
             from stackyard.exceptions import StackyardError
             from stackyard.repository import Repository
 
@@ -46,9 +104,16 @@ class StoreContext:
                 flavor = Repository().get_flavor("artifact_store", self._recorded["flavor"])
                 self._rebuilt = flavor.implementation.from_dict(self._recorded)  # type: ignore[assignment]
             except (StackyardError, KeyError):
-                return store  # its flavor is gone: try the stack's store, which names the problem
-        assert self._rebuilt is not None
+                return None
         return self._rebuilt
+
+
+def _stack_artifact_store(stack: Stack) -> Callable[[], BaseArtifactStore]:
+    def artifact_store() -> BaseArtifactStore:
+        assert stack.artifact_store is not None
+        return stack.artifact_store
+
+    return artifact_store
 
 
 class PipelineRunView:
