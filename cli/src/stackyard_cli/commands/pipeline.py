@@ -80,6 +80,7 @@ def pipeline() -> None:
 @click.option("--run-name", help="Name of the run (default: PIPELINE-timestamp).")
 @click.option("--no-cache", is_flag=True, help="Run every step, even unchanged ones.")
 @click.option("--stack", "stack_name", metavar="NAME", shell_complete=complete_stacks, help="Run on this stack instead of the active one.")
+@_warnings_as_lines()
 def run(
     spec: str,
     params: tuple[str, ...],
@@ -101,19 +102,6 @@ def run(
       max_workers = 2
     --param, --option, --run-name and --no-cache override the file.
     """
-    with _warnings_as_lines():
-        _run(spec, params, config_file, options, run_name, no_cache, stack_name)
-
-
-def _run(
-    spec: str,
-    params: tuple[str, ...],
-    config_file: str | None,
-    options: tuple[str, ...],
-    run_name: str | None,
-    no_cache: bool,
-    stack_name: str | None,
-) -> None:
     from stackyard.pipelines.loading import (
         load_pipeline,
         parameter_types,
