@@ -53,7 +53,7 @@ def write_toml(path: Path, data: dict[str, Any]) -> None:
     import tomli_w
 
     payload = {"schema_version": SCHEMA_VERSION, **data}
-    text = tomli_w.dumps(_drop_none(payload))
+    text = tomli_w.dumps(drop_none(payload))
     write_text_atomic(path, text)
 
 
@@ -97,12 +97,12 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _drop_none(value: Any) -> Any:
+def drop_none(value: Any) -> Any:
     """TOML has no null: drop ``None`` values (readers fall back to defaults)."""
     if isinstance(value, dict):
-        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+        return {k: drop_none(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):
-        return [_drop_none(v) for v in value]
+        return [drop_none(v) for v in value]
     return value
 
 

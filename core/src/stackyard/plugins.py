@@ -265,16 +265,7 @@ def _collect(manager: Any, plugin: object, info: PluginInfo, registry: PluginReg
         if component_type is None:
             continue
         hook_name = caller.name
-        functions = [i.function for i in caller.get_hookimpls() if i.plugin is plugin]
-        try:
-            result = [cls for function in functions for cls in _as_list(function(), hook_name, info)]
-        except BaseException as exc:  # noqa: BLE001
-            if isinstance(exc, KeyboardInterrupt):
-                raise
-            info.status = "failed"
-            info.errors.append(f"{hook_name} raised {type(exc).__name__}: {exc}")
-            continue
-        for cls in result:
+        for cls in _call_hook(caller, plugin, info):
             try:
                 check_flavor_class(cls, component_type)
             except Exception as exc:  # noqa: BLE001
@@ -295,28 +286,32 @@ def _collect(manager: Any, plugin: object, info: PluginInfo, registry: PluginReg
             registry.add_flavor(flavor)
 
 
-def _check_materializers(caller: Any, plugin: object, info: PluginInfo) -> None:
-    """Call a plugin's materializers hook once so that a broken one shows in ``plugin list``."""
-    from stackyard.materializers import BaseMaterializer
-
-    hook_name = caller.name
+def _call_hook(caller: Any, plugin: object, info: PluginInfo) -> list[Any]:
+    """What this plugin's implementations of one hook return; a raising one is recorded on ``info``."""
+    result: list[Any] = []
     for impl in caller.get_hookimpls():
         if impl.plugin is not plugin:
             continue
         try:
-            result = _as_list(impl.function(), hook_name, info)
-        except BaseException as exc:  # noqa: BLE001
+            result.extend(_as_list(impl.function(), caller.name, info))
+        except BaseException as exc:  # noqa: BLE001 - a plugin must never take the caller down
             if isinstance(exc, KeyboardInterrupt):
                 raise
             info.status = "failed"
-            info.errors.append(f"{hook_name} raised {type(exc).__name__}: {exc}")
-            continue
-        for cls in result:
-            if not (isinstance(cls, type) and issubclass(cls, BaseMaterializer)):
-                info.status = "failed"
-                info.errors.append(
-                    f"{hook_name} returned {cls!r}, not a subclass of stackyard.materializers.BaseMaterializer"
-                )
+            info.errors.append(f"{caller.name} raised {type(exc).__name__}: {exc}")
+    return result
+
+
+def _check_materializers(caller: Any, plugin: object, info: PluginInfo) -> None:
+    """Call a plugin's materializers hook once so that a broken one shows in ``plugin list``."""
+    from stackyard.materializers import BaseMaterializer
+
+    for cls in _call_hook(caller, plugin, info):
+        if not (isinstance(cls, type) and issubclass(cls, BaseMaterializer)):
+            info.status = "failed"
+            info.errors.append(
+                f"{caller.name} returned {cls!r}, not a subclass of stackyard.materializers.BaseMaterializer"
+            )
 
 
 def _as_list(result: object, hook_name: str, info: PluginInfo) -> list[Any]:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from stackyard.enums import StackComponentType
 from stackyard.exceptions import ConfigFileError, FlavorNotFoundError, StackExistsError
-from stackyard.files import SCHEMA_VERSION
+from stackyard.files import SCHEMA_VERSION, drop_none
 from stackyard.names import validate_name
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ def export_stack_toml(repo: Repository, name: str) -> str:
     """:func:`export_stack` as TOML text (with the schema version)."""
     import tomli_w
 
-    return tomli_w.dumps({"schema_version": SCHEMA_VERSION, **_drop_none(export_stack(repo, name))})
+    return tomli_w.dumps({"schema_version": SCHEMA_VERSION, **drop_none(export_stack(repo, name))})
 
 
 def import_stack_toml(repo: Repository, name: str, text: str, source: str = "<text>") -> list[ImportedComponent]:
@@ -175,11 +175,3 @@ def _free_name(repo: Repository, component_type: StackComponentType, name: str) 
     while store.has_component(component_type, f"{name}-{number}"):
         number += 1
     return f"{name}-{number}"
-
-
-def _drop_none(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _drop_none(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_drop_none(v) for v in value]
-    return value
