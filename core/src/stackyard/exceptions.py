@@ -196,3 +196,17 @@ class RemoteStepError(StackyardError):
 
     def __reduce__(self) -> tuple[object, ...]:
         return (type(self), (self.step_name, self.type_name, self.message, self.traceback_text))
+
+
+class PipelineRunFailedError(StackyardError):
+    """A pipeline run was recorded and failed; :attr:`run` is the finished run (a ``PipelineRunView``).
+
+    The step's own exception is ``__cause__``; :attr:`step_name` names the failed step, if one did.
+    """
+
+    def __init__(self, run: object, step_name: str | None = None, error: str | None = None) -> None:
+        self.run = run
+        self.step_name = step_name
+        self.error = error
+        name = getattr(run, "name", "?")
+        super().__init__(f"Pipeline run '{name}' failed." + (f" {error}" if error else ""))

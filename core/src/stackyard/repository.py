@@ -34,6 +34,7 @@ from stackyard.records import ComponentRecord, StackRecord
 
 if TYPE_CHECKING:
     from stackyard.flavors import Flavor
+    from stackyard.plugins import FlavorConflict, PluginInfo
     from stackyard.post_execution import PipelineRunView, PipelineView
     from stackyard.stack.stack import Stack
     from stackyard.stack.stack_component import StackComponent
@@ -47,6 +48,12 @@ PROFILE_ENV = "STACKYARD_PROFILE"
 STACK_ENV = "STACKYARD_STACK"
 
 ComponentTypeLike = StackComponentType | str
+
+
+def _normalized(package: str) -> str:
+    import re
+
+    return re.sub(r"[-_.]+", "-", package).lower()
 
 
 def _config_file(root: Path) -> Path:
@@ -608,6 +615,85 @@ class Repository:
                     + "; delete those components first."
                 )
             store.delete_custom_flavor(component_type, name)
+
+    # -- queries for tools (the CLI builds its views from these) -----------
+
+    def stack_names(self) -> list[str]:
+        """Names of the stacks of the active profile, sorted."""
+        return self.store.stack_names()
+
+    def get_stack_configuration(self, name: str) -> dict[StackComponentType, str]:
+        """The names of a stack's components by type (:class:`StackNotFoundError` if missing)."""
+        return self.store.get_stack(name).components
+
+    def component_names(self, component_type: ComponentTypeLike) -> list[str]:
+        """Names of the components of a type, sorted."""
+        return self.store.component_names(StackComponentType.parse(component_type))
+
+    def get_component_records(self, component_type: ComponentTypeLike) -> list[ComponentRecord]:
+        """Stored records of every component of a type (readable without their flavor's package)."""
+        return self.store.components(StackComponentType.parse(component_type))
+
+    def get_component_record(self, component_type: ComponentTypeLike, name: str) -> ComponentRecord:
+        """The stored record of one component (readable without its flavor's package)."""
+        return self.store.get_component(StackComponentType.parse(component_type), name)
+
+    def stacks_using(self, component_type: ComponentTypeLike, name: str) -> list[str]:
+        """Names of the stacks that use a component."""
+        return self.store.stacks_using(StackComponentType.parse(component_type), name)
+
+    def active_component_name(self, component_type: ComponentTypeLike) -> str | None:
+        """The name of the active stack's component of a type, or ``None`` (also without an active stack)."""
+        try:
+            return self.store.get_stack(self.active_stack_name).components.get(
+                StackComponentType.parse(component_type)
+            )
+        except StackyardError:
+            return None
+
+    def flavor_note(self, record: ComponentRecord) -> str | None:
+        """``None`` if a stored component's flavor can be used, else why not (missing or disabled)."""
+        from stackyard.plugins import get_registry, unavailable_flavor_note
+
+        if get_registry().find(record.type, record.flavor) is not None:
+            return None
+        if record.flavor in self.store.custom_flavors(record.type):
+            return None
+        return unavailable_flavor_note(record)
+
+    def get_plugins(self) -> list[PluginInfo]:
+        """Every installed plugin entry point, with its status, hooks, flavors and errors."""
+        from stackyard.plugins import get_registry
+
+        return list(get_registry().plugins)
+
+    def get_flavor_conflicts(self) -> list[FlavorConflict]:
+        """Flavors of one type and name provided by more than one package (the first one wins)."""
+        from stackyard.plugins import get_registry
+
+        return list(get_registry().conflicts)
+
+    def reload_plugins(self) -> None:
+        """Discover the installed plugins again (after installing or removing packages)."""
+        from stackyard.plugins import reset_registry
+
+        reset_registry()
+
+    def components_using_plugins(self, plugins: Iterable[PluginInfo]) -> list[tuple[str, ComponentRecord]]:
+        """``(profile name, record)`` of every component, in every profile, whose flavor these plugins provide."""
+        plugins = list(plugins)
+        flavors = {(t, name) for p in plugins for t, name in p.flavors}
+        packages = {_normalized(p.package) for p in plugins}
+        users = []
+        for profile in self.get_profiles():
+            store = profile.store()
+            for component_type in StackComponentType:
+                for record in store.components(component_type):
+                    if (component_type, record.flavor) in flavors and (
+                        record.package is None or _normalized(record.package) in packages
+                    ):
+                        users.append((profile.name, record))
+        return users
 
     def __repr__(self) -> str:
         return f"Repository(root={self._root}, profile={self.active_profile_name!r})"
