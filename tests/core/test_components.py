@@ -10,6 +10,8 @@ from uuid import UUID
 import attrs
 import pytest
 
+from stackyard.records import ComponentRecord
+
 from stackyard.alerters import BaseAlerter
 from stackyard.artifact_stores import BaseArtifactStore
 from stackyard.container_registries import BaseContainerRegistry
@@ -196,7 +198,7 @@ def test_round_trip_through_dict_and_toml(tmp_path: Path) -> None:
     printer = Printer(
         name="p", channel="#ml", retries=4, verbose=True, color=Color.BLUE, tags=["a"], headers={"x": 1}, target=Path("/t")
     )
-    data = printer.to_dict()
+    data = ComponentRecord.of(printer).to_dict()
     assert data == {
         "name": "p",
         "uuid": str(printer.uuid),
@@ -213,18 +215,18 @@ def test_round_trip_through_dict_and_toml(tmp_path: Path) -> None:
             "target": "/t",
         },
     }
-    assert Printer.from_dict(data) == printer
+    assert Printer.from_record(ComponentRecord.from_dict(data)) == printer
     write_toml(tmp_path / "p.toml", data)
     loaded = read_toml(tmp_path / "p.toml")
     loaded.pop("schema_version")
-    assert Printer.from_dict(loaded) == printer
+    assert Printer.from_record(ComponentRecord.from_dict(loaded)) == printer
 
 
 def test_none_values_are_omitted_in_toml_and_come_back_as_defaults(tmp_path: Path) -> None:
     printer = Printer(name="p", channel="c")
-    write_toml(tmp_path / "p.toml", printer.to_dict())
+    write_toml(tmp_path / "p.toml", ComponentRecord.of(printer).to_dict())
     assert "target" not in (tmp_path / "p.toml").read_text()
-    assert Printer.from_dict(read_toml(tmp_path / "p.toml")).target is None
+    assert Printer.from_record(ComponentRecord.from_dict(read_toml(tmp_path / "p.toml"))).target is None
 
 
 def test_from_config_converts_cli_strings() -> None:
@@ -279,11 +281,11 @@ def test_ill_typed_values_are_named(key: str, value: object, reason: str) -> Non
         Printer.from_config("p", config)
 
 
-def test_from_dict_refuses_another_flavor() -> None:
-    data = Printer(name="p", channel="c").to_dict()
-    data["flavor"] = "other"
+def test_from_record_refuses_another_flavor() -> None:
+    record = ComponentRecord.of(Printer(name="p", channel="c"))
+    record.flavor = "other"
     with pytest.raises(ComponentConfigError, match="flavor is 'other'"):
-        Printer.from_dict(data)
+        Printer.from_record(record)
 
 
 def test_lifecycle_methods_default_to_no_ops() -> None:

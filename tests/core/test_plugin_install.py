@@ -75,7 +75,7 @@ if sys.argv[1] == "register":
     repo.register_stack_component(flavor.create("loud", {"target": sys.argv[2], "volume": "12"}))
     result["posted"] = repo.load_stack_component("alerter", "loud").post("deployed")
 elif sys.argv[1] == "after":
-    record = repo.get_stack_component("alerter", "loud")
+    record = repo.get_component_record("alerter", "loud")
     result["record"] = [record.flavor, record.config, record.package]
     try:
         repo.load_stack_component("alerter", "loud")

@@ -65,7 +65,7 @@ def test_an_installed_plugin_provides_flavors(make_plugin: Callable[..., Path]) 
     )
     repo.register_stack_component(flavor.create("shout", {"prefix": "!!"}))
     assert repo.load_stack_component("alerter", "shout").prefix == "!!"
-    assert repo.get_stack_component("alerter", "shout").package == "stackyard-console"
+    assert repo.get_component_record("alerter", "shout").package == "stackyard-console"
 
 
 @pytest.mark.parametrize(
@@ -155,7 +155,7 @@ def test_register_a_custom_flavor_from_the_repository_root(isolated: Path) -> No
     )
     assert [f.name for f in repo.get_flavors("alerter")] == ["mine"]
     repo.register_stack_component(repo.get_flavor("alerter", "mine").create("a1", {}))
-    assert repo.get_stack_component("alerter", "a1").package is None
+    assert repo.get_component_record("alerter", "a1").package is None
 
 
 def test_custom_flavor_is_refused_when_it_clashes_or_is_not_a_flavor(isolated: Path) -> None:

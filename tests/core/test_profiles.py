@@ -168,7 +168,7 @@ def test_profiles_cannot_share_a_store_and_bad_urls_change_nothing(tmp_path: Pat
     repo = Repository()
     shared = (tmp_path / "shared").as_uri()
     repo.create_profile("one", url=shared)
-    with pytest.raises(StackyardError, match="Profile 'one' already keeps its stacks at .*choose another --url"):
+    with pytest.raises(StackyardError, match="Profile 'one' already keeps its stacks at .*choose another URL"):
         repo.create_profile("two", url=shared)
     with pytest.raises(StackyardError, match="needs a file:// URL or a folder"):
         repo.create_profile("web", url="http://example.com/store")

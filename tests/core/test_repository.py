@@ -222,7 +222,7 @@ def test_register_list_update_and_delete_components() -> None:
     repo = Repository()
     repo.register_stack_component(LocalArtifactStore(name="mine", path="/tmp/mine"))
     assert [c.name for c in repo.get_stack_components("artifact-store")] == ["default", "mine"]
-    record = repo.get_stack_component(ART, "mine")
+    record = repo.get_component_record(ART, "mine")
     assert (record.flavor, record.config, record.package) == ("local", {"path": "/tmp/mine"}, "stackyard-local")
 
     updated = repo.update_stack_component(ART, "mine", {"path": "/tmp/other"})
@@ -403,8 +403,9 @@ def test_deleting_an_active_stack_says_where_it_is_active(isolated: Path, monkey
     repo.activate_stack("there", globally=True)
     with pytest.raises(InUseError, match=f"'here' is active in the repository at {isolated}"):
         repo.deregister_stack("here")
-    with pytest.raises(InUseError, match=r"'there' is active globally in profile 'default'.*stack set OTHER --global"):
+    with pytest.raises(InUseError, match=r"'there' is active globally in profile 'default'.*activate another one\.") as info:
         repo.deregister_stack("there")
+    assert (info.value.kind, info.value.name, info.value.scope) == ("stack", "there", "global")
     monkeypatch.setenv("STACKYARD_STACK", "env")
     with pytest.raises(InUseError, match="'env' is active through STACKYARD_STACK and cannot be deleted; unset it first"):
         Repository().deregister_stack("env")

@@ -36,9 +36,7 @@ def create_default_stack(store, local_stores_path: Path) -> None:  # store: Loca
                 f"installed (or failed to load): pip install {DEFAULT_PACKAGE}"
             ) from None
         component = flavor.implementation.create_default("default", str(local_stores_path))
-        records.append(
-            ComponentRecord(component_type, flavor_name, "default", str(component.uuid), component.config, flavor.package)
-        )
+        records.append(ComponentRecord.of(component, flavor.package))
     with store.lock():
         for record in records:
             if not store.has_component(record.type, record.name):

@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 
 class StackyardError(Exception):
-    """Base class of every error Stackyard raises on purpose."""
+    """Base class of every error Stackyard raises on purpose.
+
+    Besides its message, an error carries what it is about as attributes
+    (``kind``, ``name``, ``scope``, ...; all of them in :attr:`details`), so a
+    caller such as the CLI can add its own hints without parsing text.
+    """
+
+    def __init__(self, *args: Any, **details: Any) -> None:
+        super().__init__(*args)
+        self.details = details
+        for key, value in details.items():
+            setattr(self, key, value)
 
 
 class _NotFound(StackyardError, KeyError):

@@ -329,7 +329,7 @@ def _as_list(result: object, hook_name: str, info: PluginInfo) -> list[Any]:
 _cached: tuple[str, PluginRegistry] | None = None
 
 
-def get_registry() -> PluginRegistry:
+def get_registry(cache_dir: object = None) -> PluginRegistry:
     """The plugin registry of this process, discovered on first use.
 
     Discovery is cached on disk (see :mod:`stackyard.plugin_cache`) and done
@@ -353,3 +353,8 @@ def reset_registry() -> None:
     """Forget the discovered plugins (after installing packages, or in tests)."""
     global _cached
     _cached = None
+
+
+# names the rest of core uses (the plugins package replaces this module)
+from stackyard.flavors import CUSTOM_PACKAGE, Flavor, check_flavor_class  # noqa: E402,F401
+from stackyard.flavors import import_flavor_class as import_object  # noqa: E402,F401

@@ -204,7 +204,10 @@ class GlobalConfig:
             if other.store_path.resolve() == url_to_path(store_url).resolve():
                 raise StackyardError(
                     f"Profile '{other.name}' already keeps its stacks at {store_url}; "
-                    "profiles must not share a store (choose another --url)."
+                    "profiles must not share a store; choose another URL.",
+                    kind="profile",
+                    name=name,
+                    reason="store_shared",
                 )
         logger.info("Initializing profile `%s`...", name)
         profile = Profile(name, store_type, store_url, DEFAULT_NAME)
@@ -224,8 +227,10 @@ class GlobalConfig:
         profile = self.get_profile(name)
         if name == self.active_profile_name:
             raise InUseError(
-                f"Profile '{name}' is the globally active profile; activate another one "
-                "first (stackyard profile set OTHER --global)."
+                f"Profile '{name}' is the globally active profile; activate another one first.",
+                kind="profile",
+                name=name,
+                scope="global",
             )
         with locked(self.path):
             remove_file(self._profile_file(name))

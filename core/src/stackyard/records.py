@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stackyard.enums import StackComponentType
-from stackyard.exceptions import ConfigFileError
+from stackyard.exceptions import ConfigFileError, StackyardError
+
+if TYPE_CHECKING:
+    from stackyard.stack.stack_component import StackComponent
 
 
 class ComponentRecord:
@@ -35,6 +38,14 @@ class ComponentRecord:
         self.uuid = uuid
         self.config = dict(config)
         self.package = package
+
+    @classmethod
+    def of(cls, component: StackComponent, package: str | None = None) -> ComponentRecord:
+        """The stored form of a component (unset optional parameters are not stored)."""
+        from stackyard.files import drop_none
+
+        return cls(component.TYPE, component.FLAVOR, component.name, str(component.uuid),
+                   drop_none(component.config), package)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-data form (what the component's TOML file holds)."""
@@ -81,6 +92,25 @@ class ComponentRecord:
         return f"ComponentRecord({self.type.value}/{self.name}, flavor={self.flavor!r})"
 
 
+def same_component(record: ComponentRecord, component: StackComponent, *, same_uuid: bool = True) -> bool:
+    """Whether a stored component is ``component``: same type, flavor, configuration (and uuid).
+
+    The one rule for comparing stored and in-memory components: the stored
+    configuration is read back through the component's own flavor, so unset
+    optional parameters (absent from TOML), defaults left out, and values of
+    converted types (a ``Path`` against its string) all compare as equal.
+    """
+    if record.type is not component.TYPE or record.flavor != component.FLAVOR:
+        return False
+    if same_uuid and record.uuid != str(component.uuid):
+        return False
+    try:
+        stored = type(component).from_config(component.name, record.config)
+    except StackyardError:
+        return False
+    return stored.config == component.config
+
+
 class StackRecord:
     """A stack as stored: its name and the names of its components by type."""
 
@@ -116,3 +146,29 @@ class StackRecord:
 
     def __repr__(self) -> str:
         return f"StackRecord({self.name!r}, {dict((t.value, n) for t, n in self.components.items())})"
+
+
+class CustomFlavorRecord:
+    """A flavor registered into a profile by import path.
+
+    ``root`` is the folder the class was imported from at registration (a
+    repository root), or ``None`` when it comes from an installed package.
+    """
+
+    __slots__ = ("type", "name", "source", "root")
+
+    def __init__(self, type: StackComponentType, name: str, source: str, root: str | None = None) -> None:
+        self.type = type
+        self.name = name
+        self.source = source
+        self.root = root
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data form (what the flavor's TOML file holds)."""
+        data = {"name": self.name, "source": self.source}
+        if self.root:
+            data["root"] = self.root
+        return data
+
+    def __repr__(self) -> str:
+        return f"CustomFlavorRecord({self.type.value}/{self.name} from {self.source})"

@@ -16,6 +16,7 @@ from stackyard.enums import StackComponentType
 from stackyard.exceptions import ConfigFileError, FlavorNotFoundError, StackExistsError
 from stackyard.files import SCHEMA_VERSION, drop_none
 from stackyard.names import validate_name
+from stackyard.records import ComponentRecord, same_component
 
 if TYPE_CHECKING:
     from stackyard.repository import Repository
@@ -48,19 +49,15 @@ class ImportedComponent:
 
 def export_stack(repo: Repository, name: str) -> dict[str, Any]:
     """A stack of the active profile as plain data: its name and each component in full."""
-    record = repo.store.get_stack(name)
+    configuration = repo.get_stack_configuration(name)
     components: dict[str, Any] = {}
     for component_type in StackComponentType:
-        component_name = record.components.get(component_type)
-        if component_name is None:
-            continue
-        stored = repo.get_stack_component(component_type, component_name)
-        entry: dict[str, Any] = {"name": stored.name, "flavor": stored.flavor, "uuid": stored.uuid}
-        if stored.package:
-            entry["package"] = stored.package
-        entry["config"] = dict(stored.config)
-        components[component_type.value] = entry
-    return {"stack": {"name": record.name}, "components": components}
+        component_name = configuration.get(component_type)
+        if component_name is not None:
+            entry = repo.get_component_record(component_type, component_name).to_dict()
+            del entry["type"]  # the table's key says it
+            components[component_type.value] = entry
+    return {"stack": {"name": name}, "components": components}
 
 
 def export_stack_toml(repo: Repository, name: str) -> str:
@@ -87,10 +84,10 @@ def import_stack(
 
     validate_name("stack", name)
     specs = _component_specs(data, source)
-    store = repo.store
+    store = repo._store  # noqa: SLF001 - one lock around resolving and registering
     with store.lock():
         if store.has_stack(name):
-            raise StackExistsError(f"A stack named '{name}' already exists.")
+            raise StackExistsError(f"A stack named '{name}' already exists.", kind="stack", name=name)
         report: list[ImportedComponent] = []
         components: dict[StackComponentType, StackComponent] = {}
         for component_type, spec in specs.items():
@@ -122,11 +119,11 @@ def _component_specs(data: Mapping[str, Any], source: str) -> dict[StackComponen
     return dict(sorted(specs.items(), key=lambda item: list(StackComponentType).index(item[0])))
 
 
-def _identical(records: list[Any], candidate: StackComponent) -> str | None:
+def _identical(records: list[ComponentRecord], candidate: StackComponent) -> str | None:
     """The name of a registered component with the candidate's flavor and configuration, if any."""
     for record in records:
-        if record.flavor == candidate.FLAVOR and record.config == candidate.config:
-            return str(record.name)
+        if same_component(record, candidate, same_uuid=False):
+            return record.name
     return None
 
 
@@ -134,13 +131,13 @@ def _resolve(
     repo: Repository, component_type: StackComponentType, spec: Mapping[str, Any]
 ) -> tuple[StackComponent, ImportedComponent]:
     """The component to use for one exported component, and what was done about it."""
-    store = repo.store
+    store = repo._store  # noqa: SLF001
     exported = spec["name"]
     flavor = _flavor(repo, component_type, spec)
     candidate = flavor.implementation.from_config(exported, spec.get("config", {}))
     if store.has_component(component_type, exported):
         existing = store.get_component(component_type, exported)
-        if existing.flavor == candidate.FLAVOR and existing.config == candidate.config:
+        if same_component(existing, candidate, same_uuid=False):
             component = repo.load_stack_component(component_type, exported)
             return component, ImportedComponent(component_type, exported, exported, REUSED)
         twin = _identical(store.components(component_type), candidate)
@@ -170,8 +167,8 @@ def _flavor(repo: Repository, component_type: StackComponentType, spec: Mapping[
 
 
 def _free_name(repo: Repository, component_type: StackComponentType, name: str) -> str:
-    store = repo.store
+    existing = set(repo.component_names(component_type))
     number = 1
-    while store.has_component(component_type, f"{name}-{number}"):
+    while f"{name}-{number}" in existing:
         number += 1
     return f"{name}-{number}"

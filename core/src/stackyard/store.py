@@ -26,7 +26,7 @@ from stackyard.exceptions import (
 )
 from stackyard.files import locked, read_toml, remove_file, write_toml
 from stackyard.folder_index import read_folder
-from stackyard.records import ComponentRecord, StackRecord
+from stackyard.records import ComponentRecord, CustomFlavorRecord, StackRecord
 
 _SUFFIX = ".toml"
 
@@ -202,21 +202,24 @@ class LocalStore:
 
     # -- custom flavors -------------------------------------------------
 
-    def custom_flavors(self, component_type: StackComponentType) -> dict[str, str]:
-        """Custom flavors of a type: name to import path."""
+    def custom_flavors(self, component_type: StackComponentType) -> dict[str, CustomFlavorRecord]:
+        """Custom flavors of a type, by name."""
         folder = self.root / "flavors" / component_type.value
         result = {}
         for name in _names(folder):
-            path = folder / f"{name}{_SUFFIX}"
-            source = read_toml(path).get("source")
+            data = read_toml(folder / f"{name}{_SUFFIX}")
+            source, root = data.get("source"), data.get("root")
             if isinstance(source, str):
-                result[name] = source
+                result[name] = CustomFlavorRecord(component_type, name, source, root if isinstance(root, str) else None)
         return result
 
-    def save_custom_flavor(self, component_type: StackComponentType, name: str, source: str) -> None:
-        """Record a custom flavor's import path."""
+    def save_custom_flavor(
+        self, component_type: StackComponentType, name: str, source: str, root: str | None = None
+    ) -> None:
+        """Record a custom flavor's import path and the folder it imports from (``None``: installed)."""
         with self.lock():
-            write_toml(self._flavor_path(component_type, name), {"name": name, "source": source})
+            record = CustomFlavorRecord(component_type, name, source, root)
+            write_toml(self._flavor_path(component_type, name), record.to_dict())
 
     def delete_custom_flavor(self, component_type: StackComponentType, name: str) -> None:
         """Forget a custom flavor."""

@@ -92,7 +92,9 @@ def _create_run(
     run_name: str | None,
     options: Mapping[str, Any],
 ) -> tuple[str, str]:
-    stack_record = {"name": stack.name, "components": {c.TYPE.value: c.to_dict() for c in stack}}
+    from stackyard.records import ComponentRecord
+
+    stack_record = {"name": stack.name, "components": {c.TYPE.value: ComponentRecord.of(c).to_dict() for c in stack}}
     fixed = run_name is not None
     for attempt in range(100):
         name = run_name if fixed else _default_run_name(instance.name, attempt)

@@ -51,9 +51,9 @@ class StoreContext:
         from stackyard.enums import StackComponentType
         from stackyard.exceptions import StackValidationError
 
-        record = repository.store.get_stack(name)
-        metadata_name = record.components.get(StackComponentType.METADATA_STORE)
-        artifact_name = record.components.get(StackComponentType.ARTIFACT_STORE)
+        components = repository.get_stack_configuration(name)
+        metadata_name = components.get(StackComponentType.METADATA_STORE)
+        artifact_name = components.get(StackComponentType.ARTIFACT_STORE)
         if metadata_name is None or artifact_name is None:
             missing = "metadata store" if metadata_name is None else "artifact store"
             raise StackValidationError(f"Stack '{name}' has no {missing}, so it has no pipeline runs to read.")
@@ -102,7 +102,9 @@ class StoreContext:
 
             try:
                 flavor = Repository().get_flavor("artifact_store", self._recorded["flavor"])
-                self._rebuilt = flavor.implementation.from_dict(self._recorded)  # type: ignore[assignment]
+                self._rebuilt = flavor.implementation.from_config(  # type: ignore[assignment]
+                    self._recorded["name"], self._recorded.get("config", {}), uuid=self._recorded.get("uuid")
+                )
             except (StackyardError, KeyError):
                 return None
         return self._rebuilt

@@ -14,6 +14,7 @@ starts with ``_`` are runtime state: not parameters, never serialized.
 
 from __future__ import annotations
 
+import contextvars
 import copy
 import functools
 import sys
@@ -35,6 +36,7 @@ else:  # pragma: no cover - Python 3.10
     from typing_extensions import dataclass_transform
 
 if TYPE_CHECKING:
+    from stackyard.records import ComponentRecord
     from stackyard.stack.stack import Stack
 
 RESERVED_FIELDS = frozenset({"type", "flavor", "config"})
@@ -43,11 +45,18 @@ RESERVED_FIELDS = frozenset({"type", "flavor", "config"})
 _MUTABLE_DEFAULTS = (list, dict, set)
 
 
-class _FieldConverter:
-    """Converts a value assigned to a field to the field's annotated type.
+_PROBLEMS: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("stackyard_problems", default=None)
+"""While :meth:`StackComponent.from_config` builds a component, where field converters report problems."""
 
-    Types are resolved on first use, so annotations may be strings
-    (``from __future__ import annotations``) naming things defined later.
+
+class _FieldConverter:
+    """Converts a value assigned to a field to the field's annotated type, once.
+
+    This is the only place a parameter's value is converted, whether it comes
+    from Python, TOML or the command line. Types are resolved on first use, so
+    annotations may be strings naming things defined later. Inside
+    :meth:`StackComponent.from_config` a bad value is reported (with every
+    other) instead of raised at once.
     """
 
     def __init__(self, owner: type, name: str) -> None:
@@ -66,7 +75,11 @@ class _FieldConverter:
         try:
             return structure_value(value, self.field_type())
         except ValueError as exc:
-            raise ValueError(f"{self.name}: {exc}") from None
+            problems = _PROBLEMS.get()
+            if problems is None:
+                raise ValueError(f"{self.name}: {exc}") from None
+            problems.append(f"{self.name}: {exc}")
+            return None
 
 
 def _resolved_types(cls: type) -> dict[str, Any]:
@@ -195,39 +208,26 @@ class StackComponent(metaclass=_ComponentMeta):
                 result[field.name] = unstructure_value(getattr(self, field.name))
         return result
 
-    # -- serialization --------------------------------------------------
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain-data form: flavor, type, name, uuid and config."""
-        return {
-            "name": self.name,
-            "uuid": str(self.uuid),
-            "type": self.TYPE.value,
-            "flavor": self.FLAVOR,
-            "config": self.config,
-        }
+    # -- building ---------------------------------------------------------
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> StackComponent:
-        """Rebuild a component from :meth:`to_dict` output (flavor and type must match)."""
-        for key, expected in (("type", cls.TYPE.value), ("flavor", cls.FLAVOR)):
-            if key in data and data[key] != expected:
-                raise ComponentConfigError(
-                    cls.FLAVOR, [f"{key} is '{data[key]}' but {cls.__name__} is '{expected}'"]
-                )
-        return cls.from_config(data["name"], data.get("config", {}), uuid=data.get("uuid"))
+    def from_record(cls, record: ComponentRecord) -> StackComponent:
+        """Build a component from its stored form (type and flavor must be this class's)."""
+        for key, found, expected in (("type", record.type.value, cls.TYPE.value), ("flavor", record.flavor, cls.FLAVOR)):
+            if found != expected:
+                raise ComponentConfigError(cls.FLAVOR, [f"{key} is '{found}' but {cls.__name__} is '{expected}'"])
+        return cls.from_config(record.name, record.config, uuid=record.uuid)
 
     @classmethod
     def from_config(
         cls, name: str, config: Mapping[str, Any], *, uuid: UUID | str | None = None
     ) -> StackComponent:
-        """Build a component from parameters given as Python values or strings.
+        """Build a component from parameters given as Python values, TOML data or strings.
 
-        Every unknown, missing or ill-typed parameter is reported at once in a
+        Each value is converted once, by its field's converter. Every unknown,
+        missing or ill-typed parameter is reported at once in a
         :class:`~stackyard.exceptions.ComponentConfigError`.
         """
-        from stackyard.serialization import structure_value
-
         params = parameters(cls)
         problems: list[str] = []
         unknown = sorted(set(config) - set(params) - {"name", "uuid"})
@@ -236,22 +236,32 @@ class StackComponent(metaclass=_ComponentMeta):
         missing = [p.name for p in params.values() if p.required and p.name not in config]
         if missing:
             problems.append("missing required parameter" + ("s " if len(missing) > 1 else " ") + ", ".join(missing))
-        values: dict[str, Any] = {}
-        for key, raw in config.items():
-            if key in params:
-                try:
-                    values[key] = structure_value(raw, params[key].type)
-                except ValueError as exc:
-                    problems.append(f"{key}: {exc}")
-        if problems:
-            raise ComponentConfigError(cls.FLAVOR, problems, [p.describe() for p in params.values()])
-        kwargs: dict[str, Any] = {"name": name, **values}
+        valid = [p.describe() for p in params.values()]
+        if problems:  # the component cannot be built: still name every ill-typed value
+            for key, raw in config.items():
+                field = attrs.fields_dict(cls).get(key)
+                converter = getattr(field, "converter", None)
+                if key in params and isinstance(converter, _FieldConverter):
+                    try:
+                        converter(raw)
+                    except ValueError as exc:
+                        problems.append(str(exc))
+            raise ComponentConfigError(cls.FLAVOR, problems, valid)
+        kwargs: dict[str, Any] = {"name": name, **{k: v for k, v in config.items() if k in params}}
         if uuid is not None:
             kwargs["uuid"] = uuid
+        token = _PROBLEMS.set(problems)
         try:
-            return cls(**kwargs)
+            component = cls(**kwargs)
+        except InvalidNameError:
+            raise
         except (ValueError, TypeError) as exc:
-            raise ComponentConfigError(cls.FLAVOR, [str(exc)]) from None
+            problems.append(str(exc))
+        finally:
+            _PROBLEMS.reset(token)
+        if problems:
+            raise ComponentConfigError(cls.FLAVOR, problems, valid)
+        return component
 
     # -- lifecycle ------------------------------------------------------
 

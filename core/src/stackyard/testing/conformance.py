@@ -48,9 +48,12 @@ class ComponentConformance:
 
     def test_configuration_round_trips_through_toml(self, component: StackComponent, tmp_path: Path) -> None:
         from stackyard.files import read_toml, write_toml
+        from stackyard.records import ComponentRecord, same_component
 
-        write_toml(tmp_path / "component.toml", component.to_dict())
-        assert type(component).from_dict(read_toml(tmp_path / "component.toml")) == component
+        write_toml(tmp_path / "component.toml", ComponentRecord.of(component).to_dict())
+        record = ComponentRecord.from_dict(read_toml(tmp_path / "component.toml"))
+        assert same_component(record, component)
+        assert type(component).from_config(record.name, record.config, uuid=record.uuid) == component
 
     def test_parameters_have_types(self, component: StackComponent) -> None:
         for parameter in parameters(type(component)).values():
@@ -341,12 +344,15 @@ class SecretsManagerConformance(ComponentConformance):
             assert "nope" in str(info.value)
 
 
-def _local(name: str) -> type:
+def _local(component_type: str, flavor: str) -> type:
+    """An installed flavor class by type and name, found through the plugin registry as any user would."""
+    from stackyard.exceptions import FlavorNotFoundError
+    from stackyard.repository import Repository
+
     try:
-        import stackyard_local
-    except ImportError:  # pragma: no cover - depends on the environment
-        pytest.fail("This conformance suite needs stackyard-local for the rest of its stack: pip install stackyard-local")
-    return getattr(stackyard_local, name)  # type: ignore[no-any-return]
+        return Repository().get_flavor(component_type, flavor).implementation
+    except FlavorNotFoundError as exc:  # pragma: no cover - depends on the environment
+        pytest.fail(f"This conformance suite builds the rest of its stack from the default flavors: {exc}")
 
 
 class _PipelineSuite(ComponentConformance):
@@ -357,9 +363,9 @@ class _PipelineSuite(ComponentConformance):
         from stackyard.stack.stack import Stack
 
         parts: dict[str, StackComponent] = {
-            "orchestrator": _local("LocalOrchestrator")(name="conformance"),
-            "artifact_store": _local("LocalArtifactStore")(name="conformance", path=str(tmp_path / "artifacts")),
-            "metadata_store": _local("SQLiteMetadataStore")(name="conformance", uri=str(tmp_path / "metadata.db")),
+            "orchestrator": _local("orchestrator", "local")(name="conformance"),
+            "artifact_store": _local("artifact_store", "local")(name="conformance", path=str(tmp_path / "artifacts")),
+            "metadata_store": _local("metadata_store", "sqlite")(name="conformance", uri=str(tmp_path / "metadata.db")),
         }
         parts[component.TYPE.value] = component
         return Stack("conformance", **parts)  # type: ignore[arg-type]
