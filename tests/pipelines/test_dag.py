@@ -7,6 +7,8 @@ from typing import NamedTuple
 
 import pytest
 
+from stackyard.testing.assertions import run_fails
+
 from stackyard import Repository, pipeline, step
 from stackyard.exceptions import (
     PipelineCycleError,
@@ -161,7 +163,7 @@ def test_a_step_annotated_to_return_none_that_returns_a_value_fails() -> None:
         forgetful()
 
     message = "Step 'forgetful' returned a value (int), but its return annotation '-> None' says it has no output"
-    with pytest.raises(PipelineDefinitionError, match=re.escape(message)):
+    with run_fails(PipelineDefinitionError, match=re.escape(message)):
         p().run(run_name="forgot")
     run = Repository().get_run("forgot")
     assert run.status == "failed"
@@ -291,5 +293,5 @@ def test_a_step_returning_the_wrong_number_of_outputs_fails_the_run() -> None:
     def p():
         bad()
 
-    with pytest.raises(PipelineDefinitionError, match="declares the outputs evens, odds"):
+    with run_fails(PipelineDefinitionError, match="declares the outputs evens, odds"):
         p().run()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from stackyard.testing.assertions import run_fails
+
 from stackyard import Repository, pipeline, step
 from stackyard.pipelines import ExecutionStatus
 from stackyard.stack.stack import Stack
@@ -32,7 +34,7 @@ def failing():
 
 
 def test_a_raising_step_fails_the_run_and_is_re_raised() -> None:
-    with pytest.raises(ValueError, match="cannot use 41"):
+    with run_fails(ValueError, match="cannot use 41"):
         failing().run(run_name="doomed")
     run = Repository().get_run("doomed")
     assert run.status is ExecutionStatus.FAILED
@@ -46,7 +48,7 @@ def test_a_raising_step_fails_the_run_and_is_re_raised() -> None:
 
 
 def test_finished_steps_keep_their_outputs_and_later_steps_do_not_run() -> None:
-    with pytest.raises(ValueError):
+    with run_fails(ValueError):
         failing().run(run_name="doomed")
     run = Repository().get_run("doomed")
     assert run.get_step("fine").status is ExecutionStatus.COMPLETED
@@ -55,16 +57,16 @@ def test_finished_steps_keep_their_outputs_and_later_steps_do_not_run() -> None:
 
 
 def test_cleanups_run_after_a_failure(recording_stack: Stack) -> None:
-    with pytest.raises(ValueError):
+    with run_fails(ValueError):
         failing().run(stack=recording_stack)
     names = [name for name, _ in CALLS]
     assert names[-3:] == ["prepare_step_run", "cleanup_step_run", "cleanup_pipeline_run"]
 
 
 def test_a_failed_step_is_not_served_from_cache() -> None:
-    with pytest.raises(ValueError):
+    with run_fails(ValueError):
         failing().run()
-    with pytest.raises(ValueError):
+    with run_fails(ValueError):
         failing().run(run_name="again")
     run = Repository().get_run("again")
     assert run.get_step("fine").status is ExecutionStatus.CACHED
@@ -98,7 +100,7 @@ def test_a_failing_cleanup_fails_an_otherwise_good_run(recording_stack: Stack, m
     def good():
         fine()
 
-    with pytest.raises(RuntimeError, match="cleanup broke"):
+    with run_fails(RuntimeError, match="cleanup broke"):
         good().run(stack=recording_stack, run_name="bad-cleanup")
     run = Repository().get_run("bad-cleanup")
     assert run.status is ExecutionStatus.FAILED

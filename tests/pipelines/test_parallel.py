@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from stackyard.testing.assertions import run_fails
+
 from stackyard import Repository, pipeline, step
 from stackyard.pipelines import ExecutionStatus
 from stackyard.stack.stack import Stack
@@ -74,7 +76,7 @@ def test_a_failing_branch_fails_the_run_and_the_other_branch_finishes(stack: Sta
         explode(left)
         join(left, right)
 
-    with pytest.raises(RuntimeError, match="branch failed"):
+    with run_fails(RuntimeError, match="branch failed"):
         half_broken(folder=str(tmp_path)).run(stack=parallel_stack(stack), run_name="half")
     run = Repository().get_run("half")
     assert run.status is ExecutionStatus.FAILED
@@ -156,7 +158,7 @@ def test_spawn_needs_steps_defined_at_module_level(stack: Stack) -> None:
     def local_pipeline():
         local_step()
 
-    with pytest.raises(pickle.PicklingError, match="define it at module level, or run with start_method 'fork'"):
+    with run_fails(pickle.PicklingError, match="define it at module level, or run with start_method 'fork'"):
         local_pipeline().run(stack=parallel_stack(stack, start_method="spawn"))
 
 
@@ -187,9 +189,10 @@ def test_a_step_exception_that_cannot_be_unpickled_fails_only_its_step(stack: St
         fail_with_code(left)
         join(left, right)
 
-    with pytest.raises(RemoteStepError) as raised:
+    with run_fails(RemoteStepError) as raised:
         coded(folder=str(tmp_path)).run(stack=parallel_stack(stack), run_name="coded")
-    error = raised.value
+    assert raised.value.step_name == "fail_with_code" and raised.value.run.name == "coded"
+    error = raised.value.__cause__
     assert error.step_name == "fail_with_code"
     assert error.type_name == f"{__name__}.CodedError"
     assert error.message == "42: the answer is not allowed"
@@ -210,8 +213,8 @@ def test_a_step_exception_that_round_trips_is_re_raised_as_itself(stack: Stack) 
     def plain():
         fail_plainly(pid=1)
 
-    with pytest.raises(KeyError, match="missing") as raised:
+    with run_fails(KeyError, match="missing") as raised:
         plain().run(stack=parallel_stack(stack), run_name="plain")
-    assert "raise KeyError" in str(raised.value.__cause__)  # the worker's traceback
+    assert "raise KeyError" in str(raised.value.__cause__.__cause__)  # the worker's traceback
     run = Repository().get_run("plain")
     assert run.error == "Step 'fail_plainly' failed: KeyError: 'missing'"

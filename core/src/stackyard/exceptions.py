@@ -210,6 +210,10 @@ class RemoteStepError(StackyardError):
         return (type(self), (self.step_name, self.type_name, self.message, self.traceback_text))
 
 
+class RuntimeOptionError(StackyardError, ValueError):
+    """A runtime option does not convert to the type a component declares for it (nothing was recorded)."""
+
+
 class PipelineRunFailedError(StackyardError):
     """A pipeline run was recorded and failed; :attr:`run` is the finished run (a ``PipelineRunView``).
 

@@ -27,7 +27,7 @@ class LocalOrchestrator(BaseOrchestrator):
     """
 
     FLAVOR: ClassVar[str] = "local"
-    RUNTIME_OPTIONS: ClassVar[frozenset[str]] = frozenset({"max_workers"})
+    RUNTIME_OPTIONS: ClassVar[Mapping[str, Any]] = {"max_workers": int}
 
     max_workers: int = attrs.field(
         default=1, metadata={"doc": "1: one step at a time, in this process; N: up to N steps in worker processes; 0: one per CPU"}

@@ -7,7 +7,9 @@
 4. ``orchestrator.run_pipeline(deployment, stack, runtime_configuration)``;
 5. ``cleanup_pipeline_run()`` on every component — also after a failure or Ctrl-C;
 6. record the run's status (``completed``, ``cached`` if every step was, or
-   ``failed`` with the error), and re-raise a failure to the caller.
+   ``failed`` with the error); a failure reaches the caller as
+   :class:`~stackyard.exceptions.PipelineRunFailedError` carrying the run, its
+   cause the step's own exception (Ctrl-C stays a ``KeyboardInterrupt``).
 """
 
 from __future__ import annotations
@@ -17,10 +19,10 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from stackyard.exceptions import RunExistsError, StackyardError
+from stackyard.exceptions import PipelineRunFailedError, RunExistsError, StackyardError
 from stackyard.names import validate_name
 from stackyard.pipelines.deployment import PipelineDeployment, _call_each, _error_line
-from stackyard.pipelines.runtime import RuntimeConfiguration, warn_unknown_options
+from stackyard.pipelines.runtime import RuntimeConfiguration, convert_options, warn_unknown_options
 from stackyard.pipelines.status import ExecutionStatus
 
 if TYPE_CHECKING:
@@ -50,6 +52,7 @@ def run_pipeline(
         stack = Repository().active_stack
     stack.validate()
     warn_unknown_options(stack, options, stacklevel=3)
+    options = convert_options(stack, options)
     metadata_store = stack.metadata_store
     orchestrator = stack.orchestrator
     assert metadata_store is not None and orchestrator is not None
@@ -62,6 +65,7 @@ def run_pipeline(
     )
     logger.info("Running pipeline '%s' on stack '%s' (run '%s').", instance.name, stack.name, run_name)
     status, error = ExecutionStatus.FAILED, None
+    failure: Exception | None = None
     components = list(stack)
     try:
         for component in components:
@@ -72,17 +76,23 @@ def run_pipeline(
         status = _outcome(metadata_store, deployment)
     except BaseException as exc:
         error = _run_error(metadata_store, run_id, exc)
-        raise
+        if not isinstance(exc, Exception):
+            raise
+        failure = exc
     finally:
         try:
             _call_each(components, "cleanup_pipeline_run", raising=error is None)
         except Exception as exc:
             status, error = ExecutionStatus.FAILED, f"cleanup_pipeline_run failed: {_error_line(exc)}"
-            raise
+            failure = exc
         finally:
             metadata_store.finish_run(run_id, status, error=error)
             logger.debug("Pipeline run '%s' %s.", run_name, status.value)
-    return PipelineRunView(metadata_store.get_run(run_id) or {}, stack)
+    run = PipelineRunView(metadata_store.get_run(run_id) or {}, stack)
+    if failure is not None:
+        failed = [s["name"] for s in metadata_store.get_steps(run_id) if s["status"] == ExecutionStatus.FAILED.value]
+        raise PipelineRunFailedError(run, failed[0] if failed else None, error) from failure
+    return run
 
 
 def _create_run(

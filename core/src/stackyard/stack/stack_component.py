@@ -176,8 +176,9 @@ class StackComponent(metaclass=_ComponentMeta):
 
     TYPE: ClassVar[StackComponentType]
     FLAVOR: ClassVar[str]
-    RUNTIME_OPTIONS: ClassVar[frozenset[str]] = frozenset()
-    """Runtime options (``pipeline.run(option=...)``) this flavor reads; others draw a typo warning."""
+    RUNTIME_OPTIONS: ClassVar[Mapping[str, Any] | frozenset[str]] = frozenset()
+    """Runtime options (``pipeline.run(option=...)``) this flavor reads, as name → type
+    (``{"max_workers": int}``: converted before the run is recorded) or a set of names (any value)."""
 
     name: str
     uuid: UUID = attrs.field(factory=uuid4)

@@ -16,6 +16,8 @@ from typing import ClassVar
 
 import pytest
 
+from stackyard.testing.assertions import run_fails
+
 from stackyard.artifact_stores import BaseArtifactStore
 from stackyard.exceptions import SecretExistsError, SecretNotFoundError
 from stackyard.metadata_stores import BaseMetadataStore
@@ -421,7 +423,7 @@ class OrchestratorConformance(_PipelineSuite):
         from stackyard.testing.sample_pipelines import ConformanceStepError, failing
 
         name = self.run_name()
-        with pytest.raises(ConformanceStepError, match="failed on purpose with 5"):
+        with run_fails(ConformanceStepError, match="failed on purpose with 5"):
             failing().run(stack=conformance_stack, run_name=name)
         run = Repository().get_run(name, stack=conformance_stack)
         assert run.status is ExecutionStatus.FAILED
@@ -525,7 +527,7 @@ class MetadataStoreConformance(_PipelineSuite):
         from stackyard.testing.sample_pipelines import ConformanceStepError, failing
 
         name = self.run_name()
-        with pytest.raises(ConformanceStepError):
+        with run_fails(ConformanceStepError):
             failing().run(stack=conformance_stack, run_name=name)
         run = Repository().get_run(name, stack=conformance_stack)
         assert run.status is ExecutionStatus.FAILED
