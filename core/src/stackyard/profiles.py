@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlparse
 
 from stackyard.exceptions import (
     InUseError,
+    InvalidNameError,
     ProfileExistsError,
     ProfileNotFoundError,
     StackyardError,
@@ -107,6 +108,8 @@ class GlobalConfig:
         return self.path / "local_stores"
 
     def _profile_file(self, name: str) -> Path:
+        """The settings file of profile ``name``; the name is checked first, since it becomes a path."""
+        validate_name("profile", name)
         return self.path / "profiles" / f"{name}.toml"
 
     def _read(self) -> dict[str, object]:
@@ -133,7 +136,14 @@ class GlobalConfig:
     def active_profile_name(self) -> str:
         """The globally active profile."""
         name = self._read().get("active_profile_name", DEFAULT_NAME)
-        return name if isinstance(name, str) else DEFAULT_NAME
+        if not isinstance(name, str):
+            return DEFAULT_NAME
+        try:
+            return validate_name("profile", name)
+        except InvalidNameError as exc:
+            from stackyard.exceptions import ConfigFileError
+
+            raise ConfigFileError(self.config_file, f"active_profile_name: {exc}") from None
 
     def set_active_profile(self, name: str) -> None:
         """Make ``name`` the globally active profile."""

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from stackyard.enums import StackComponentType
 from stackyard.exceptions import (
+    InvalidNameError,
     StackComponentExistsError,
     StackComponentNotFoundError,
     StackExistsError,
@@ -26,6 +27,7 @@ from stackyard.exceptions import (
 )
 from stackyard.files import locked, read_toml, remove_file, write_toml
 from stackyard.folder_index import read_folder
+from stackyard.names import validate_name
 from stackyard.records import ComponentRecord, CustomFlavorRecord, StackRecord
 
 _SUFFIX = ".toml"
@@ -66,18 +68,27 @@ class LocalStore:
             yield
 
     # -- paths ----------------------------------------------------------
+    # Every name becomes a file name: it is checked to be a name, and the file
+    # to lie in the store's own folder, before anything is read or written.
+
+    def _file(self, kind: str, folder: Path, name: str) -> Path:
+        validate_name(kind, name)
+        path = folder / f"{name}{_SUFFIX}"
+        if os.path.dirname(os.path.abspath(path)) != os.path.abspath(folder):
+            raise InvalidNameError(f"The {kind} name '{name}' does not name a file in {folder}.")
+        return path
 
     def _stack_path(self, name: str) -> Path:
-        return self.root / "stacks" / f"{name}{_SUFFIX}"
+        return self._file("stack", self.root / "stacks", name)
 
     def _component_dir(self, component_type: StackComponentType) -> Path:
         return self.root / "components" / component_type.value
 
     def _component_path(self, component_type: StackComponentType, name: str) -> Path:
-        return self._component_dir(component_type) / f"{name}{_SUFFIX}"
+        return self._file("stack component", self._component_dir(component_type), name)
 
     def _flavor_path(self, component_type: StackComponentType, name: str) -> Path:
-        return self.root / "flavors" / component_type.value / f"{name}{_SUFFIX}"
+        return self._file("flavor", self.root / "flavors" / component_type.value, name)
 
     # -- stacks ---------------------------------------------------------
 
