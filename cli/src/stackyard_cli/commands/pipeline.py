@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import datetime
 import inspect
-import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +19,8 @@ from stackyard_cli.session import open_repository
 
 if TYPE_CHECKING:
     from stackyard.post_execution import PipelineRunView, StepView
+    from stackyard.repository import Repository
+    from stackyard.stack import Stack
 
 
 @contextlib.contextmanager
@@ -102,6 +103,7 @@ def run(
       max_workers = 2
     --param, --option, --run-name and --no-cache override the file.
     """
+    from stackyard.exceptions import PipelineRunFailedError
     from stackyard.pipelines.loading import (
         load_pipeline,
         parameter_types,
@@ -126,16 +128,17 @@ def run(
         for key, text in parse_assignments(params, "param").items():
             parameters[key] = parse_value(text, types.get(key, inspect.Parameter.empty), name=key)
         runtime = dict(config.get("runtime_configuration", {}))
-        runtime.update({k: parse_value(v) for k, v in parse_assignments(options, "option").items()})
+        runtime.update(parse_assignments(options, "option"))  # the core types them for the stack's components
         instance = definition(**parameters)
         stack = repo.get_stack(stack_name) if stack_name else repo.active_stack
         enable_cache = False if no_cache else config.get("enable_cache")
         name = run_name or config.get("run_name")
-    since = time.time()
     try:
         result = instance.run(stack=stack, run_name=name, enable_cache=enable_cache, **runtime)
+    except PipelineRunFailedError as exc:
+        raise _failed_run(exc.run, exc) from exc
     except (Exception, KeyboardInterrupt) as exc:
-        raise _run_failure(repo, stack, instance.name, exc, since) from exc
+        raise _run_failure(repo, stack, name, exc) from exc
     steps = result.steps
     cached = sum(1 for s in steps if s.is_cached)
     output.success(
@@ -145,23 +148,35 @@ def run(
     output.info(f"Details: stackyard pipeline run-describe {result.name}")
 
 
-def _run_failure(repo: Any, stack: Any, pipeline_name: str, exc: BaseException, since: float) -> UserError:
-    """One line for a failed run (printing the failed step's traceback first), or for what stopped it."""
-    from stackyard.exceptions import StackyardError
-
-    runs = repo.get_runs(pipeline_name, stack=stack)
-    latest = runs[-1] if runs else None
-    if latest is None or latest.status.value != "failed" or (latest.start_time is not None and latest.start_time.timestamp() < since):
-        message = str(exc) if isinstance(exc, StackyardError) else f"{type(exc).__name__}: {exc}"
-        return UserError(message, exc)
-    failed = [s for s in latest.steps if s.status.value == "failed" and s.error]
+def _failed_run(found: PipelineRunView, exc: BaseException) -> UserError:
+    """One line for a recorded run that failed, after the failed step's traceback."""
+    failed = [s for s in found.steps if s.status.value == "failed" and s.error]
     if failed and failed[0].error:
         output.info(failed[0].error)
     return UserError(
-        f"Pipeline run '{latest.name}' failed. {latest.error} "
-        f"(stackyard pipeline run-describe {latest.name})",
+        f"Pipeline run '{found.name}' failed. {found.error} (stackyard pipeline run-describe {found.name})",
         exc,
     )
+
+
+def _run_failure(repo: Repository, stack: Stack, run_name: str | None, exc: BaseException) -> UserError:
+    """One line for what stopped a run.
+
+    Until every core raises :class:`PipelineRunFailedError` for a recorded run,
+    a run named on the command line that was recorded as failed is still
+    reported as one.
+    """
+    from stackyard.exceptions import RunExistsError, RunNotFoundError, StackyardError
+
+    if run_name is not None and not isinstance(exc, RunExistsError):
+        try:
+            found = repo.get_run(run_name, stack=stack)
+        except RunNotFoundError:
+            found = None
+        if found is not None and found.status.value == "failed":
+            return _failed_run(found, exc)
+    message = str(exc) if isinstance(exc, StackyardError) else f"{type(exc).__name__}: {exc}"
+    return UserError(message, exc)
 
 
 @pipeline.command("list", short_help="List pipelines with runs, and their latest run.")
