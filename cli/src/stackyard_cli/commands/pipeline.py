@@ -16,6 +16,7 @@ from stackyard_cli import output
 from stackyard_cli.completion import _safe, complete_stacks
 from stackyard_cli.errors import UserError
 from stackyard_cli.session import open_repository
+from stackyard_cli.views import Column, View, render
 
 if TYPE_CHECKING:
     from stackyard.post_execution import PipelineRunView, StepView
@@ -185,26 +186,30 @@ def list_pipelines(output_format: str) -> None:
     """List the pipelines that have runs, with their latest run."""
     with _user_errors():
         repo = open_repository()
-        rows, data = [], []
-        for found in repo.get_pipelines():
-            runs = found.runs
-            latest = runs[-1] if runs else None
-            data.append({
-                "name": found.name,
+        found = [(p.name, p.runs) for p in repo.get_pipelines()]
+        data = [
+            {
+                "name": name,
                 "runs": len(runs),
-                "latest_run": latest.name if latest else None,
-                "latest_status": latest.status.value if latest else None,
-            })
-            rows.append([
-                found.name, str(len(runs)), latest.name if latest else "",
-                latest.status.value if latest else "", _when(latest.start_time) if latest else "",
-            ])
-    if output_format != "table":
-        output.print_data(data, output_format)
-    elif not rows:
-        output.info("No pipeline has run on this stack yet; run one with stackyard pipeline run FILE.py:PIPELINE.")
-    else:
-        output.print_table(["PIPELINE", "RUNS", "LATEST RUN", "STATUS", "STARTED"], rows, shrinkable={"LATEST RUN"})
+                "latest_run": runs[-1].name if runs else None,
+                "latest_status": runs[-1].status.value if runs else None,
+            }
+            for name, runs in found
+        ]
+        started = [_when(runs[-1].start_time) if runs else "" for _, runs in found]
+        columns = [
+            Column("PIPELINE", "name"),
+            Column("RUNS", "runs"),
+            Column("LATEST RUN", "latest_run", shrink=True),
+            Column("STATUS", "latest_status"),
+            Column("STARTED", "started"),
+        ]
+        view = View(
+            columns,
+            rows=lambda records: [{**r, "started": when} for r, when in zip(records, started)],
+            empty="No pipeline has run on this stack yet; run one with stackyard pipeline run FILE.py:PIPELINE.",
+        )
+        render(data, output_format, view)
 
 
 @pipeline.command(short_help="List the runs of a pipeline (or of all), oldest first.")
@@ -215,17 +220,20 @@ def runs(name: str | None, output_format: str) -> None:
     with _user_errors():
         repo = open_repository()
         found = repo.get_pipeline(name).runs if name else repo.get_runs()
-    if output_format != "table":
-        output.print_data([_run_summary(r) for r in found], output_format)
-        return
-    if not found:
-        output.info("No runs yet; start one with stackyard pipeline run FILE.py:PIPELINE.")
-        return
-    rows = [
-        [r.name, r.pipeline_name, r.status.value, _when(r.start_time), _seconds(r.duration), r.stack.get("name", "")]
-        for r in found
-    ]
-    output.print_table(["RUN NAME", "PIPELINE", "STATUS", "STARTED", "DURATION", "STACK"], rows, shrinkable={"RUN NAME"})
+        columns = [
+            Column("RUN NAME", "name", shrink=True),
+            Column("PIPELINE", "pipeline"),
+            Column("STATUS", "status"),
+            Column("STARTED", lambda r: _when(r["start_time"])),
+            Column("DURATION", lambda r: _seconds(r["duration"])),
+            Column("STACK", "stack"),
+        ]
+        view = View(
+            columns,
+            rows=lambda records: [{**r, "start_time": f.start_time} for r, f in zip(records, found)],
+            empty="No runs yet; start one with stackyard pipeline run FILE.py:PIPELINE.",
+        )
+        render([_run_summary(r) for r in found], output_format, view)
 
 
 @pipeline.command("run-describe", short_help="Show a run's steps, statuses, durations and artifacts.")
@@ -236,44 +244,58 @@ def run_describe(run_name: str, output_format: str) -> None:
     with _user_errors():
         repo = open_repository()
         found = repo.get_run(run_name)
-        steps = found.steps
-        if output_format != "table":
-            output.print_data(found.to_dict(), output_format)
-            return
-        rows = [_step_row(s) for s in steps]
-        warnings = [
-            f"{step.name}.{name}: {warning}"
-            for step in steps
-            for name, artifact in step.outputs.items()
-            for warning in artifact.warnings
-        ]
-    output.echo(f"Run:        {found.name}")
-    output.echo(f"Pipeline:   {found.pipeline_name}")
-    output.echo(f"Status:     {found.status.value}")
-    output.echo(f"Stack:      {found.stack.get('name', '')}")
-    output.echo(f"Started:    {_when(found.start_time)}")
-    output.echo(f"Duration:   {_seconds(found.duration)}")
+        view = View(
+            [Column("STEP", "name"), Column("STATUS", "status"), Column("DURATION", "duration"),
+             Column("CACHED", "cached"), Column("OUTPUTS", "outputs", shrink=True)],
+            rows=lambda _: [_step_row(s) for s in found.steps],
+            heading=_run_heading(found),
+            footer=_artifact_warnings(found.steps),
+        )
+        render(found.to_dict(), output_format, view)
+
+
+def _run_heading(found: PipelineRunView) -> list[str]:
+    """The lines above a run's table of steps."""
+    lines = [
+        f"Run:        {found.name}",
+        f"Pipeline:   {found.pipeline_name}",
+        f"Status:     {found.status.value}",
+        f"Stack:      {found.stack.get('name', '')}",
+        f"Started:    {_when(found.start_time)}",
+        f"Duration:   {_seconds(found.duration)}",
+    ]
     if found.parameters:
-        output.echo(f"Parameters: {_pairs(found.parameters)}")
+        lines.append(f"Parameters: {_pairs(found.parameters)}")
     options = {k: v for k, v in found.runtime_configuration.items() if k != "run_name"}
     if options:
-        output.echo(f"Runtime configuration: {_pairs(options)}")
+        lines.append(f"Runtime configuration: {_pairs(options)}")
     if found.error:
-        output.echo(f"Error:      {found.error}")
-    output.print_table(
-        ["STEP", "STATUS", "DURATION", "CACHED", "OUTPUTS"], rows, shrinkable={"OUTPUTS"}
-    )
-    if warnings:
-        output.echo("Artifact warnings:")
-        for line in warnings:
-            output.echo(f"  {line}")
+        lines.append(f"Error:      {found.error}")
+    return lines
 
 
-def _step_row(step: StepView) -> list[str]:
+def _artifact_warnings(steps: list[StepView]) -> list[str]:
+    """``Artifact warnings:`` and one line per warning, or nothing."""
+    lines = [
+        f"  {step.name}.{name}: {warning}"
+        for step in steps
+        for name, artifact in step.outputs.items()
+        for warning in artifact.warnings
+    ]
+    return ["Artifact warnings:", *lines] if lines else []
+
+
+def _step_row(step: StepView) -> dict[str, str]:
     outputs = "; ".join(f"{n}: {a.uri}" for n, a in step.outputs.items())
     if step.status.value == "failed" and step.error:
         outputs = step.error.strip().splitlines()[-1]
-    return [step.name, step.status.value, _seconds(step.duration), "yes" if step.is_cached else "no", outputs]
+    return {
+        "name": step.name,
+        "status": step.status.value,
+        "duration": _seconds(step.duration),
+        "cached": "yes" if step.is_cached else "no",
+        "outputs": outputs,
+    }
 
 
 def _run_summary(found: PipelineRunView) -> dict[str, Any]:
