@@ -8,7 +8,6 @@ them; :func:`render` does the rest, so no command branches on the format.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from stackyard_cli import output
@@ -17,7 +16,6 @@ Record = Mapping[str, Any]
 """One row's data: a dict of plain values (the JSON/YAML shape)."""
 
 
-@dataclass(frozen=True)
 class Column:
     """A table column: its header and the cell it shows for a record.
 
@@ -26,17 +24,21 @@ class Column:
     narrow; every other column is printed whole.
     """
 
-    header: str
-    cell: str | Callable[[Record], object]
-    shrink: bool = False
-    wrap: bool = False
+    __slots__ = ("header", "cell", "shrink", "wrap")
+
+    def __init__(
+        self, header: str, cell: str | Callable[[Record], object], *, shrink: bool = False, wrap: bool = False
+    ) -> None:
+        self.header = header
+        self.cell = cell
+        self.shrink = shrink
+        self.wrap = wrap
 
     def text(self, record: Record) -> object:
         """The cell's value for ``record`` (``None`` shows as an empty cell)."""
         return record.get(self.cell) if isinstance(self.cell, str) else self.cell(record)
 
 
-@dataclass(frozen=True)
 class View:
     """How a table shows a command's data.
 
@@ -49,15 +51,30 @@ class View:
     stderr instead of an empty table.
     """
 
-    columns: Sequence[Column]
-    active: bool = False
-    title: str | None = None
-    rows: Callable[[Any], Sequence[Record]] | None = None
-    transposed: bool = False
-    heading: Sequence[str] = field(default_factory=tuple)
-    footer: Sequence[str] = field(default_factory=tuple)
-    notes: Sequence[str] = field(default_factory=tuple)
-    empty: str | None = None
+    __slots__ = ("columns", "active", "title", "rows", "transposed", "heading", "footer", "notes", "empty")
+
+    def __init__(
+        self,
+        columns: Sequence[Column],
+        *,
+        active: bool = False,
+        title: str | None = None,
+        rows: Callable[[Any], Sequence[Record]] | None = None,
+        transposed: bool = False,
+        heading: Sequence[str] = (),
+        footer: Sequence[str] = (),
+        notes: Sequence[str] = (),
+        empty: str | None = None,
+    ) -> None:
+        self.columns = columns
+        self.active = active
+        self.title = title
+        self.rows = rows
+        self.transposed = transposed
+        self.heading = heading
+        self.footer = footer
+        self.notes = notes
+        self.empty = empty
 
 
 def render(data: Any, output_format: str, view: View) -> None:
