@@ -32,6 +32,17 @@ def test_every_type_has_the_full_command_group(ok, kind: str) -> None:
     ok(kind, "flavor", "list")
 
 
+@pytest.mark.parametrize("component_type", list(StackComponentType))
+def test_help_texts_name_the_component_type(ok, component_type: StackComponentType) -> None:
+    kind, article = component_type.cli_name, component_type.with_article
+    assert f"Register {article} NAME of a FLAVOR." in ok(kind, "register", "--help").stdout
+    listing = " ".join(ok(kind, "--help").stdout.split())
+    assert f"delete Delete {article} NAME if no stack uses it." in listing
+    flavor_help = " ".join(ok(kind, "flavor", "describe", "--help").stdout.split())
+    assert f"Show {article} flavor and every parameter" in flavor_help
+    assert "{" not in listing + flavor_help
+
+
 def test_default_components_are_listed_with_their_config(ok, config_dir: Path) -> None:
     result = ok("artifact-store", "list")
     assert "Running with active profile: 'default' (global)" in result.stderr

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
 
 import pytest
+
+from stackyard.enums import StackComponentType
 
 from .conftest import ACME_PLUGIN, table_headers, table_rows
 
@@ -227,3 +233,20 @@ def test_no_broken_plugin_breaks_any_command(ok, make_plugin, code: str, cause: 
     data = {p["name"]: p for p in json.loads(ok("plugin", "list", "--output", "json").stdout)}
     assert data["broken"]["status"] == "failed"
     assert cause in data["broken"]["error"]
+
+
+@pytest.mark.slow
+def test_the_cli_wheel_ships_the_package_templates_and_the_pytest_fixture(tmp_path) -> None:
+    cli_project = Path(__file__).parents[2] / "cli"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(tmp_path), str(cli_project)],
+        check=True,
+    )
+    (wheel,) = tmp_path.glob("stackyard_cli-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        entry_points = next(archive.read(n).decode() for n in names if n.endswith("entry_points.txt"))
+    for component_type in StackComponentType:
+        assert f"stackyard_cli/templates/plugin/flavors/{component_type.value}.py.tmpl" in names
+    assert "stackyard_cli/templates/plugin/test_flavor.py.tmpl" in names
+    assert "[pytest11]\nstackyard_cli = stackyard_cli.testing" in entry_points

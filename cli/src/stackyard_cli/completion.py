@@ -38,17 +38,14 @@ def complete_profiles(ctx: click.Context, param: click.Parameter, incomplete: st
 
 def complete_stacks(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
     """Names of the stacks of the active profile."""
-    return _safe(lambda: _repository().store.stack_names(), incomplete)
+    return _safe(lambda: _repository().stack_names(), incomplete)
 
 
 def component_completer(component_type: str) -> Callable[[click.Context, click.Parameter, str], list[str]]:
     """Completes names of the active profile's components of one type."""
 
     def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
-        from stackyard.enums import StackComponentType
-
-        kind = StackComponentType.parse(component_type)
-        return _safe(lambda: _repository().store.component_names(kind), incomplete)
+        return _safe(lambda: _repository().component_names(component_type), incomplete)
 
     return complete
 

@@ -109,72 +109,56 @@ def print_error(message: str) -> None:
 def print_data(data: object, fmt: str) -> None:
     """Print plain data (dicts, lists, strings, numbers, booleans, None) as ``json`` or ``yaml``."""
     if fmt == "json":
-        import json
-
-        echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+        echo(to_json(data))
     elif fmt == "yaml":
         echo(to_yaml(data).rstrip("\n"))
     else:
         raise ValueError(f"Unknown data format '{fmt}'; use json or yaml.")
 
 
+def to_json(data: object) -> str:
+    """``data`` as indented JSON; values JSON has no type for (dates, paths) become strings."""
+    import json
+
+    return json.dumps(data, indent=2, ensure_ascii=False, default=str)
+
+
 def to_yaml(data: object) -> str:
-    """A small YAML emitter for plain data (no dependency needed for a few lists and dicts)."""
-    return "\n".join(_yaml_lines(data, 0)) + "\n"
+    """``data`` as block-style YAML holding exactly what :func:`to_json` holds, keys in their order."""
+    import json
 
+    import yaml
 
-def _yaml_lines(data: object, indent: int) -> list[str]:
-    pad = " " * indent
-    if isinstance(data, dict) and data:
-        lines = []
-        for key, value in data.items():
-            head = f"{pad}{_yaml_scalar(str(key))}:"
-            if isinstance(value, (dict, list)) and value:
-                lines.append(head)
-                lines.extend(_yaml_lines(value, indent + (2 if isinstance(value, dict) else 0)))
-            else:
-                lines.append(f"{head} {_yaml_scalar(value)}")
-        return lines
-    if isinstance(data, (list, tuple)) and data:
-        lines = []
-        for item in data:
-            if isinstance(item, (dict, list)) and item:
-                nested = _yaml_lines(item, indent + 2)
-                lines.append(f"{pad}- {nested[0].lstrip()}")
-                lines.extend(nested[1:])
-            else:
-                lines.append(f"{pad}- {_yaml_scalar(item)}")
-        return lines
-    return [pad + _yaml_scalar(data)]
+    class Dumper(yaml.SafeDumper):
+        def choose_scalar_style(self) -> str:
+            style: str = super().choose_scalar_style()
+            event = self.event
+            if style == "" and event.tag == "tag:yaml.org,2002:str" and _reads_as_syntax(event.value):
+                return '"'
+            return '"' if style == "'" else style  # one quoting style: JSON's
+
+    text: str = yaml.dump(
+        json.loads(to_json(data)),
+        Dumper=Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=2**31 - 1,  # never fold long values onto more lines
+    )
+    return text.removesuffix("...\n")  # the end marker PyYAML adds after a lone scalar
 
 
 _YAML_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "none", "~", "y", "n", ""}
 
 
-def _yaml_scalar(value: object) -> str:
-    import json
-
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return json.dumps(value)
-    if isinstance(value, dict):
-        return "{}"
-    if isinstance(value, (list, tuple)):
-        return "[]"
-    text = str(value)
-    plain = (
-        text.lower() not in _YAML_WORDS
-        and text.isprintable()
-        and text.strip() == text
-        and not text[0] in "-?:,[]{}#&*!|>'\"%@`0123456789.+"
-        and ": " not in text
-        and " #" not in text
-        and not text.endswith(":")
+def _reads_as_syntax(text: str) -> bool:
+    """Whether a string PyYAML would leave plain could still read as something else to a person
+    or another YAML parser (a number, a boolean, an indicator): such strings are quoted."""
+    return (
+        text.lower() in _YAML_WORDS
+        or text[0] in "-?:,[]{}#&*!|>'\"%@`0123456789.+"
+        or text.endswith(":")
     )
-    return text if plain else json.dumps(text, ensure_ascii=False)
 
 
 # -- tables -----------------------------------------------------------------------
@@ -182,7 +166,7 @@ def _yaml_scalar(value: object) -> str:
 
 def print_table(
     headers: list[str],
-    rows: list[list[str]],
+    rows: Sequence[Sequence[object]],
     active_row: int | None = None,
     *,
     active_column: bool | None = None,

@@ -1,28 +1,30 @@
 """``stackyard <component-type>``: one command group per stack component type.
 
-``component_group("artifact_store")`` builds the ``artifact-store`` group
-with ``register``, ``list``, ``describe``, ``update``, ``remove-attribute``,
-``rename``, ``delete`` and the ``flavor`` subgroup; the root group calls it
-only for the type a command line names.
+The commands — ``register``, ``list``, ``describe``, ``update``,
+``remove-attribute``, ``rename``, ``delete`` and the ``flavor`` subgroup — are
+defined once; ``component_group("artifact_store")`` only wraps them in a
+:class:`ComponentGroup` carrying the type, which each command reads from its
+click context. Help texts name the type through ``{a_type}``-style fields.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from stackyard.enums import StackComponentType
-from stackyard.plugins import unavailable_flavor_note
 from stackyard_cli import output
 from stackyard_cli.completion import component_completer, flavor_completer
 from stackyard_cli.errors import UserError
 from stackyard_cli.params import parse_parameters
 from stackyard_cli.session import open_repository
+from stackyard_cli.views import Column, Record, View, render
 
 if TYPE_CHECKING:
-    from stackyard.flavors import Flavor
+    from stackyard.plugins import Flavor
     from stackyard.records import ComponentRecord
     from stackyard.repository import Repository
 
@@ -32,276 +34,291 @@ _EXTRA_ARGS = {"ignore_unknown_options": True, "allow_extra_args": False}
 def component_group(type_value: str) -> click.Group:
     """The command group of one stack component type."""
     kind = StackComponentType.parse(type_value)
+    return ComponentGroup(kind, name=kind.cli_name, commands=COMMANDS, help=_fill(GROUP_HELP, kind))
+
+
+class TypedGroup(click.Group):
+    """A group of commands shared by every component type; hands them out with help naming the type."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None or command.help is None:
+            return command
+        named = copy.copy(command)
+        named.help = _fill(command.help, component_type(ctx))
+        return named
+
+
+class ComponentGroup(TypedGroup):
+    """``stackyard artifact-store`` and its siblings: the shared commands, for one ``component_type``."""
+
+    def __init__(self, component_type: StackComponentType, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.component_type = component_type
+
+
+def component_type(ctx: click.Context) -> StackComponentType:
+    """The component type of the :class:`ComponentGroup` a command runs under."""
+    current: click.Context | None = ctx
+    while current is not None:
+        if isinstance(current.command, ComponentGroup):
+            return current.command.component_type
+        current = current.parent
+    raise RuntimeError(f"'{ctx.command_path}' runs outside a component type's group")
+
+
+def _fill(text: str, kind: StackComponentType) -> str:
     label = kind.display_name
-    title = label[0].upper() + label[1:]
-    complete_names = component_completer(kind.value)
-
-    @click.group(name=kind.cli_name)
-    def group() -> None:
-        pass
-
-    group.help = (
-        f"Register, list and configure {kind.plural.replace('_', ' ')}, and list their flavors.\n\n"
-        f"Parameters of a flavor are given as --key=value (or --key value); see "
-        f"stackyard {kind.cli_name} flavor describe FLAVOR."
+    return text.format(
+        type=label,
+        Type=label[0].upper() + label[1:],
+        a_type=kind.with_article,
+        types=kind.plural.replace("_", " "),
+        cli=kind.cli_name,
     )
 
-    @group.command(context_settings=_EXTRA_ARGS)
-    @click.argument("name")
-    @click.option("--flavor", "-f", "flavor_name", metavar="FLAVOR", required=True,
-                  shell_complete=flavor_completer(kind.value), help="The flavor to use (see: flavor list).")
-    @click.argument("parameters", nargs=-1, type=click.UNPROCESSED)
-    def register(name: str, flavor_name: str, parameters: tuple[str, ...]) -> None:
-        """Register NAME with a flavor and its parameters (--key=value ...)."""
-        from stackyard.names import validate_name
 
-        config = parse_parameters(parameters)
-        repo = open_repository()
-        validate_name("stack component", name)
-        flavor = repo.get_flavor(kind, flavor_name)
-        repo.register_stack_component(flavor.create(name, config))
-        output.success(f"{title} '{name}' successfully registered!")
-
-    register.help = (
-        f"Register {kind.with_article} NAME of a FLAVOR.\n\nGive the flavor's parameters as --key=value or "
-        f"--key value; see them with stackyard {kind.cli_name} flavor describe FLAVOR."
-    )
-
-    @group.command(name="list")
-    @output.output_option
-    def list_components(output_format: str) -> None:
-        """List the registered components of this type; 👉 marks the one in the active stack."""
-        repo = open_repository()
-        records = repo.get_stack_components(kind)
-        active = _active_component(repo, kind)
-        available = _available_flavors(repo, kind)
-        if output_format != "table":
-            data = [_record_data(r, r.name == active, r.flavor in available) for r in records]
-            output.print_data(data, output_format)
-            return
-        keys = sorted({key for r in records for key in r.config})
-        rows = [
-            [
-                r.name,
-                r.flavor if r.flavor in available else f"{r.flavor} — {unavailable_flavor_note(r)}",
-                r.uuid,
-                *(_format_value(r.config[k]) if k in r.config else "" for k in keys),
-            ]
-            for r in records
-        ]
-        active_row = next((i for i, r in enumerate(records) if r.name == active), None)
-        key_headers = [k.upper() for k in keys]
-        output.print_table(
-            ["NAME", "FLAVOR", "UUID", *key_headers],
-            rows,
-            active_row,
-            active_column=True,
-            shrinkable={"UUID", *key_headers},
-        )
-
-    list_components.help = f"List the {kind.plural.replace('_', ' ')}; 👉 marks the one in the active stack."
-
-    @group.command()
-    @click.argument("name", required=False, shell_complete=complete_names)
-    @output.output_option
-    def describe(name: str | None, output_format: str) -> None:
-        """Show one component (default: the one in the active stack)."""
-        repo = open_repository()
-        active = _active_component(repo, kind)
-        if name is None:
-            if active is None:
-                raise UserError(
-                    f"The active stack has no {label}; name one: stackyard {kind.cli_name} describe NAME."
-                )
-            name = active
-        record = repo.get_stack_component(kind, name)
-        stacks = repo.store.stacks_using(kind, name)
-        installed = record.flavor in _available_flavors(repo, kind)
-        if output_format != "table":
-            data = _record_data(record, name == active, installed)
-            data["stacks"] = stacks
-            output.print_data(data, output_format)
-            return
-        rows = [
-            ["NAME", record.name],
-            ["FLAVOR", record.flavor if installed else f"{record.flavor} — {unavailable_flavor_note(record)}"],
-            ["PACKAGE", record.package or "custom"],
-            ["UUID", record.uuid],
-            *([key.upper(), _format_value(value)] for key, value in record.config.items()),
-            ["STACKS", ", ".join(stacks)],
-        ]
-        state = " (ACTIVE)" if name == active else ""
-        output.print_table(["PROPERTY", "VALUE"], rows, title=f"{title} '{name}'{state}", wrap={"VALUE"})
-
-    describe.help = f"Show {kind.with_article} (default: the one in the active stack)."
-
-    @group.command(context_settings=_EXTRA_ARGS)
-    @click.argument("name", shell_complete=complete_names)
-    @click.argument("parameters", nargs=-1, type=click.UNPROCESSED)
-    def update(name: str, parameters: tuple[str, ...]) -> None:
-        """Change parameters of NAME (--key=value ...)."""
-        config = parse_parameters(parameters)
-        if not config:
-            raise click.UsageError("Give at least one parameter to change, as --key=value.")
-        repo = open_repository()
-        repo.update_stack_component(kind, name, config)
-        output.success(f"{title} '{name}' successfully updated!")
-
-    update.help = f"Change parameters of {kind.with_article} NAME (--key=value ...)."
-
-    @group.command(name="remove-attribute")
-    @click.argument("name", shell_complete=complete_names)
-    @click.argument("keys", nargs=-1, required=True)
-    def remove_attribute(name: str, keys: tuple[str, ...]) -> None:
-        """Unset optional parameters KEYS of NAME (they return to their defaults)."""
-        names = [key.lstrip("-").replace("-", "_") for key in keys]
-        repo = open_repository()
-        component = repo.update_stack_component(kind, name, remove=names)
-        values = ", ".join(f"{key}={_format_value(component.config.get(key))}" for key in names)
-        output.success(f"Removed from {label} '{name}': now {values} (the defaults).")
-
-    remove_attribute.help = f"Reset optional parameters KEYS of {kind.with_article} NAME to their defaults."
-
-    @group.command()
-    @click.argument("old", shell_complete=complete_names)
-    @click.argument("new")
-    def rename(old: str, new: str) -> None:
-        """Rename OLD to NEW; the stacks that use it follow."""
-        repo = open_repository()
-        repo.rename_stack_component(kind, old, new)
-        output.success(f"{title} '{old}' renamed to '{new}'.")
-
-    @group.command()
-    @click.argument("name", shell_complete=complete_names)
-    def delete(name: str) -> None:
-        """Delete NAME if no stack uses it."""
-        repo = open_repository()
-        repo.deregister_stack_component(kind, name)
-        output.success(f"{title} '{name}' deleted.")
-
-    delete.help = f"Delete {kind.with_article} NAME if no stack uses it."
-    group.add_command(_flavor_group(kind))
-    return group
+def _kind() -> StackComponentType:
+    return component_type(click.get_current_context())
 
 
-def _flavor_group(kind: StackComponentType) -> click.Group:
-    label = kind.display_name
-    complete_flavors = flavor_completer(kind.value)
-
-    @click.group(name="flavor")
-    def flavor() -> None:
-        pass
-
-    flavor.help = f"List, describe and register {label} flavors."
-
-    @flavor.command(name="list")
-    @output.output_option
-    def list_flavors(output_format: str) -> None:
-        """List the installed and custom flavors of this type."""
-        repo = open_repository()
-        flavors = repo.get_flavors(kind)
-        _warn_plugin_problems(kind)
-        if output_format != "table":
-            output.print_data([_flavor_data(f) for f in flavors], output_format)
-            return
-        rows = [[f.name, f.package_label, f.description] for f in flavors]
-        output.print_table(["FLAVOR", "PACKAGE", "DESCRIPTION"], rows, shrinkable={"DESCRIPTION"})
-
-    list_flavors.help = f"List the installed and custom {label} flavors."
-
-    @flavor.command()
-    @click.argument("name", shell_complete=complete_flavors)
-    @output.output_option
-    def describe(name: str, output_format: str) -> None:
-        """Show a flavor and every parameter: type, default, whether required."""
-        repo = open_repository()
-        item = repo.get_flavor(kind, name)
-        data = _flavor_data(item)
-        params = data["parameters"] = [
-            {
-                "name": p.name,
-                "type": p.type_name,
-                "required": p.required,
-                "default": None if p.required else _plain(p.default),
-                "description": p.doc,
-            }
-            for p in item.parameters.values()
-        ]
-        if output_format != "table":
-            output.print_data(data, output_format)
-            return
-        output.echo(f"{label[0].upper() + label[1:]} flavor '{item.name}' from {item.package_label} ({item.source})")
-        if item.description:
-            output.echo(item.description)
-        rows = [
-            [
-                p["name"],
-                p["type"],
-                "" if p["required"] else _format_value(p["default"]),
-                "yes" if p["required"] else "no",
-                p["description"],
-            ]
-            for p in params
-        ]
-        output.print_table(
-            ["PARAMETER", "TYPE", "DEFAULT", "REQUIRED", "DESCRIPTION"],
-            rows,
-            shrinkable={"DEFAULT", "DESCRIPTION"},
-        )
-
-    describe.help = f"Show {kind.with_article} flavor and every parameter: type, default, whether required."
-
-    @flavor.command()
-    @click.argument("source")
-    def register(source: str) -> None:
-        """Register a flavor class by import path (package.module.Class) in the active profile."""
-        repo = open_repository()
-        item = repo.register_flavor(source, kind)
-        output.success(f"Registered {label} flavor '{item.name}' from {source}.")
-
-    register.help = (
-        f"Register {kind.with_article} flavor by the import path of its class (package.module.Class), "
-        "in the active profile."
-    )
-
-    @flavor.command(name="delete")
-    @click.argument("name", shell_complete=complete_flavors)
-    def delete_flavor(name: str) -> None:
-        """Forget a custom flavor of the active profile (refused while components use it)."""
-        repo = open_repository()
-        repo.deregister_flavor(kind, name)
-        output.success(f"Custom {label} flavor '{name}' deleted.")
-
-    delete_flavor.help = (
-        f"Forget a custom {label} flavor of the active profile; installed flavors go with their package."
-    )
-    return flavor
+def _complete_names(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    return component_completer(component_type(ctx).value)(ctx, param, incomplete)
 
 
-# -- helpers -------------------------------------------------------------------
+def _complete_flavors(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    return flavor_completer(component_type(ctx).value)(ctx, param, incomplete)
 
 
-def _active_component(repo: Repository, kind: StackComponentType) -> str | None:
-    try:
-        return repo.store.get_stack(repo.active_stack_name).components.get(kind)
-    except Exception:  # noqa: BLE001 - no active stack: nothing is marked
-        return None
+GROUP_HELP = (
+    "Register, list and configure {types}, and list their flavors.\n\n"
+    "Parameters of a flavor are given as --key=value (or --key value); see "
+    "stackyard {cli} flavor describe FLAVOR."
+)
 
 
-def _available_flavors(repo: Repository, kind: StackComponentType) -> set[str]:
-    """Names of the flavors installed or registered in the profile (without importing custom ones)."""
-    from stackyard.plugins import get_registry
-
-    return {f.name for f in get_registry().flavors(kind)} | set(repo.store.custom_flavors(kind))
+# -- components ------------------------------------------------------------------
 
 
-def _record_data(record: ComponentRecord, active: bool, installed: bool) -> dict[str, Any]:
+@click.command(context_settings=_EXTRA_ARGS)
+@click.argument("name")
+@click.option("--flavor", "-f", "flavor_name", metavar="FLAVOR", required=True,
+              shell_complete=_complete_flavors, help="The flavor to use (see: flavor list).")
+@click.argument("parameters", nargs=-1, type=click.UNPROCESSED)
+def register(name: str, flavor_name: str, parameters: tuple[str, ...]) -> None:
+    """Register {a_type} NAME of a FLAVOR.
+
+    Give the flavor's parameters as --key=value or --key value; see them with
+    stackyard {cli} flavor describe FLAVOR.
+    """
+    from stackyard.names import validate_name
+
+    kind = _kind()
+    config = parse_parameters(parameters)
+    repo = open_repository()
+    validate_name("stack component", name)
+    flavor = repo.get_flavor(kind, flavor_name)
+    repo.register_stack_component(flavor.create(name, config))
+    output.success(_fill("{Type}", kind) + f" '{name}' successfully registered!")
+
+
+@click.command(name="list")
+@output.output_option
+def list_components(output_format: str) -> None:
+    """List the {types}; 👉 marks the one in the active stack."""
+    kind = _kind()
+    repo = open_repository()
+    active = repo.active_component_name(kind)
+    data = [_record_data(repo, r, r.name == active) for r in repo.get_component_records(kind)]
+    keys = sorted({key for r in data for key in r["config"]})
+    columns = [
+        Column("NAME", "name"),
+        Column("FLAVOR", _flavor_cell),
+        Column("UUID", "uuid", shrink=True),
+        *(_config_column(key, shrink=True) for key in keys),
+    ]
+    render(data, output_format, View(columns, active=True))
+
+
+@click.command()
+@click.argument("name", required=False, shell_complete=_complete_names)
+@output.output_option
+def describe(name: str | None, output_format: str) -> None:
+    """Show {a_type} (default: the one in the active stack)."""
+    kind = _kind()
+    repo = open_repository()
+    active = repo.active_component_name(kind)
+    if name is None:
+        if active is None:
+            raise UserError(
+                f"The active stack has no {kind.display_name}; name one: stackyard {kind.cli_name} describe NAME."
+            )
+        name = active
+    data = _record_data(repo, repo.get_component_record(kind, name), name == active)
+    data["stacks"] = repo.stacks_using(kind, name)
+    columns = [
+        Column("NAME", "name"),
+        Column("FLAVOR", _flavor_cell),
+        Column("PACKAGE", lambda d: d.get("package") or "custom"),
+        Column("UUID", "uuid"),
+        *(_config_column(key) for key in data["config"]),
+        Column("STACKS", lambda d: ", ".join(d["stacks"])),
+    ]
+    state = " (ACTIVE)" if name == active else ""
+    title = _fill("{Type}", kind) + f" '{name}'{state}"
+    render(data, output_format, View(columns, transposed=True, title=title))
+
+
+@click.command(context_settings=_EXTRA_ARGS)
+@click.argument("name", shell_complete=_complete_names)
+@click.argument("parameters", nargs=-1, type=click.UNPROCESSED)
+def update(name: str, parameters: tuple[str, ...]) -> None:
+    """Change parameters of {a_type} NAME (--key=value ...)."""
+    kind = _kind()
+    config = parse_parameters(parameters)
+    if not config:
+        raise click.UsageError("Give at least one parameter to change, as --key=value.")
+    repo = open_repository()
+    repo.update_stack_component(kind, name, config)
+    output.success(_fill("{Type}", kind) + f" '{name}' successfully updated!")
+
+
+@click.command(name="remove-attribute")
+@click.argument("name", shell_complete=_complete_names)
+@click.argument("keys", nargs=-1, required=True)
+def remove_attribute(name: str, keys: tuple[str, ...]) -> None:
+    """Reset optional parameters KEYS of {a_type} NAME to their defaults."""
+    kind = _kind()
+    names = [key.lstrip("-").replace("-", "_") for key in keys]
+    repo = open_repository()
+    component = repo.update_stack_component(kind, name, remove=names)
+    values = ", ".join(f"{key}={_format_value(component.config.get(key))}" for key in names)
+    output.success(f"Removed from {kind.display_name} '{name}': now {values} (the defaults).")
+
+
+@click.command()
+@click.argument("old", shell_complete=_complete_names)
+@click.argument("new")
+def rename(old: str, new: str) -> None:
+    """Rename OLD to NEW; the stacks that use it follow."""
+    kind = _kind()
+    repo = open_repository()
+    repo.rename_stack_component(kind, old, new)
+    output.success(_fill("{Type}", kind) + f" '{old}' renamed to '{new}'.")
+
+
+@click.command()
+@click.argument("name", shell_complete=_complete_names)
+def delete(name: str) -> None:
+    """Delete {a_type} NAME if no stack uses it."""
+    kind = _kind()
+    repo = open_repository()
+    repo.deregister_stack_component(kind, name)
+    output.success(_fill("{Type}", kind) + f" '{name}' deleted.")
+
+
+# -- flavors ---------------------------------------------------------------------
+
+
+@click.group(cls=TypedGroup, name="flavor")
+def flavor() -> None:
+    """List, describe and register {type} flavors."""
+
+
+@flavor.command(name="list")
+@output.output_option
+def list_flavors(output_format: str) -> None:
+    """List the installed and custom {type} flavors."""
+    kind = _kind()
+    repo = open_repository()
+    data = [_flavor_data(f) for f in repo.get_flavors(kind)]
+    _warn_plugin_problems(repo, kind)
+    columns = [Column("FLAVOR", "name"), Column("PACKAGE", _package_label), Column("DESCRIPTION", "description", shrink=True)]
+    render(data, output_format, View(columns))
+
+
+@flavor.command(name="describe")
+@click.argument("name", shell_complete=_complete_flavors)
+@output.output_option
+def describe_flavor(name: str, output_format: str) -> None:
+    """Show {a_type} flavor and every parameter: type, default, whether required."""
+    kind = _kind()
+    repo = open_repository()
+    item = repo.get_flavor(kind, name)
+    data = _flavor_data(item)
+    data["parameters"] = [
+        {
+            "name": p.name,
+            "type": p.type_name,
+            "required": p.required,
+            "default": None if p.required else _plain(p.default),
+            "description": p.doc,
+        }
+        for p in item.parameters.values()
+    ]
+    heading = [_fill("{Type}", kind) + f" flavor '{item.name}' from {_package_label(data)} ({item.source})"]
+    if item.description:
+        heading.append(item.description)
+    columns = [
+        Column("PARAMETER", "name"),
+        Column("TYPE", "type"),
+        Column("DEFAULT", lambda p: "" if p["required"] else _format_value(p["default"]), shrink=True),
+        Column("REQUIRED", lambda p: "yes" if p["required"] else "no"),
+        Column("DESCRIPTION", "description", shrink=True),
+    ]
+    render(data, output_format, View(columns, rows=lambda d: d["parameters"], heading=heading))
+
+
+@flavor.command(name="register")
+@click.argument("source")
+def register_flavor(source: str) -> None:
+    """Register {a_type} flavor by the import path of its class (package.module.Class), in the active profile."""
+    kind = _kind()
+    repo = open_repository()
+    item = repo.register_flavor(source, kind)
+    output.success(f"Registered {kind.display_name} flavor '{item.name}' from {source}.")
+
+
+@flavor.command(name="delete")
+@click.argument("name", shell_complete=_complete_flavors)
+def delete_flavor(name: str) -> None:
+    """Forget a custom {type} flavor of the active profile; installed flavors go with their package."""
+    kind = _kind()
+    repo = open_repository()
+    repo.deregister_flavor(kind, name)
+    output.success(f"Custom {kind.display_name} flavor '{name}' deleted.")
+
+
+COMMANDS: tuple[click.Command, ...] = (
+    register, list_components, describe, update, remove_attribute, rename, delete, flavor,
+)
+"""The commands of every component type's group."""
+
+
+# -- records and cells -------------------------------------------------------------
+
+
+def _record_data(repo: Repository, record: ComponentRecord, active: bool) -> dict[str, Any]:
     data = record.to_dict()
+    note = repo.flavor_note(record)
     data["active"] = active
-    data["flavor_installed"] = installed
-    if not installed:
-        data["flavor_missing"] = unavailable_flavor_note(record)
+    data["flavor_installed"] = note is None
+    if note is not None:
+        data["flavor_missing"] = note
     return data
+
+
+def _flavor_cell(data: Record) -> str:
+    note = data.get("flavor_missing")
+    return f"{data['flavor']} — {note}" if note else str(data["flavor"])
+
+
+def _config_column(key: str, shrink: bool = False) -> Column:
+    return Column(
+        key.upper(),
+        lambda d: _format_value(d["config"][key]) if key in d["config"] else "",
+        shrink=shrink,
+    )
 
 
 def _flavor_data(item: Flavor) -> dict[str, Any]:
@@ -313,6 +330,11 @@ def _flavor_data(item: Flavor) -> dict[str, Any]:
         "source": item.source,
         "description": item.description,
     }
+
+
+def _package_label(data: Record) -> str:
+    """``package version``, or just the package (``custom``) without a version."""
+    return f"{data['package']} {data['version']}" if data.get("version") else str(data["package"])
 
 
 def _plain(value: Any) -> Any:
@@ -331,16 +353,13 @@ def _format_value(value: Any) -> str:
     return json.dumps(value, default=str)
 
 
-def _warn_plugin_problems(kind: StackComponentType) -> None:
-    from stackyard.plugins import get_registry
-
-    registry = get_registry()
-    for plugin in registry.plugins:
+def _warn_plugin_problems(repo: Repository, kind: StackComponentType) -> None:
+    for plugin in repo.get_plugins():
         if plugin.status == "failed":
             output.warning(
                 f"Plugin '{plugin.name}' ({plugin.package} {plugin.version}) failed: {(plugin.error or '').rstrip('.')}. "
                 "Its flavors may be missing (see stackyard plugin list)."
             )
-    for conflict in registry.conflicts:
+    for conflict in repo.get_flavor_conflicts():
         if conflict.type is kind:
             output.warning(str(conflict))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import datetime
 import inspect
-import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,9 +16,12 @@ from stackyard_cli import output
 from stackyard_cli.completion import _safe, complete_stacks
 from stackyard_cli.errors import UserError
 from stackyard_cli.session import open_repository
+from stackyard_cli.views import Column, View, render
 
 if TYPE_CHECKING:
     from stackyard.post_execution import PipelineRunView, StepView
+    from stackyard.repository import Repository
+    from stackyard.stack import Stack
 
 
 @contextlib.contextmanager
@@ -102,6 +104,7 @@ def run(
       max_workers = 2
     --param, --option, --run-name and --no-cache override the file.
     """
+    from stackyard.exceptions import PipelineRunFailedError
     from stackyard.pipelines.loading import (
         load_pipeline,
         parameter_types,
@@ -126,16 +129,17 @@ def run(
         for key, text in parse_assignments(params, "param").items():
             parameters[key] = parse_value(text, types.get(key, inspect.Parameter.empty), name=key)
         runtime = dict(config.get("runtime_configuration", {}))
-        runtime.update({k: parse_value(v) for k, v in parse_assignments(options, "option").items()})
+        runtime.update(parse_assignments(options, "option"))  # the core types them for the stack's components
         instance = definition(**parameters)
         stack = repo.get_stack(stack_name) if stack_name else repo.active_stack
         enable_cache = False if no_cache else config.get("enable_cache")
         name = run_name or config.get("run_name")
-    since = time.time()
     try:
         result = instance.run(stack=stack, run_name=name, enable_cache=enable_cache, **runtime)
+    except PipelineRunFailedError as exc:
+        raise _failed_run(exc.run, exc) from exc
     except (Exception, KeyboardInterrupt) as exc:
-        raise _run_failure(repo, stack, instance.name, exc, since) from exc
+        raise _run_failure(repo, stack, name, exc) from exc
     steps = result.steps
     cached = sum(1 for s in steps if s.is_cached)
     output.success(
@@ -145,23 +149,35 @@ def run(
     output.info(f"Details: stackyard pipeline run-describe {result.name}")
 
 
-def _run_failure(repo: Any, stack: Any, pipeline_name: str, exc: BaseException, since: float) -> UserError:
-    """One line for a failed run (printing the failed step's traceback first), or for what stopped it."""
-    from stackyard.exceptions import StackyardError
-
-    runs = repo.get_runs(pipeline_name, stack=stack)
-    latest = runs[-1] if runs else None
-    if latest is None or latest.status.value != "failed" or (latest.start_time is not None and latest.start_time.timestamp() < since):
-        message = str(exc) if isinstance(exc, StackyardError) else f"{type(exc).__name__}: {exc}"
-        return UserError(message, exc)
-    failed = [s for s in latest.steps if s.status.value == "failed" and s.error]
+def _failed_run(found: PipelineRunView, exc: BaseException) -> UserError:
+    """One line for a recorded run that failed, after the failed step's traceback."""
+    failed = [s for s in found.steps if s.status.value == "failed" and s.error]
     if failed and failed[0].error:
         output.info(failed[0].error)
     return UserError(
-        f"Pipeline run '{latest.name}' failed. {latest.error} "
-        f"(stackyard pipeline run-describe {latest.name})",
+        f"Pipeline run '{found.name}' failed. {found.error} (stackyard pipeline run-describe {found.name})",
         exc,
     )
+
+
+def _run_failure(repo: Repository, stack: Stack, run_name: str | None, exc: BaseException) -> UserError:
+    """One line for what stopped a run.
+
+    Until every core raises :class:`PipelineRunFailedError` for a recorded run,
+    a run named on the command line that was recorded as failed is still
+    reported as one.
+    """
+    from stackyard.exceptions import RunExistsError, RunNotFoundError, StackyardError
+
+    if run_name is not None and not isinstance(exc, RunExistsError):
+        try:
+            found = repo.get_run(run_name, stack=stack)
+        except RunNotFoundError:
+            found = None
+        if found is not None and found.status.value == "failed":
+            return _failed_run(found, exc)
+    message = str(exc) if isinstance(exc, StackyardError) else f"{type(exc).__name__}: {exc}"
+    return UserError(message, exc)
 
 
 @pipeline.command("list", short_help="List pipelines with runs, and their latest run.")
@@ -170,26 +186,30 @@ def list_pipelines(output_format: str) -> None:
     """List the pipelines that have runs, with their latest run."""
     with _user_errors():
         repo = open_repository()
-        rows, data = [], []
-        for found in repo.get_pipelines():
-            runs = found.runs
-            latest = runs[-1] if runs else None
-            data.append({
-                "name": found.name,
+        found = [(p.name, p.runs) for p in repo.get_pipelines()]
+        data = [
+            {
+                "name": name,
                 "runs": len(runs),
-                "latest_run": latest.name if latest else None,
-                "latest_status": latest.status.value if latest else None,
-            })
-            rows.append([
-                found.name, str(len(runs)), latest.name if latest else "",
-                latest.status.value if latest else "", _when(latest.start_time) if latest else "",
-            ])
-    if output_format != "table":
-        output.print_data(data, output_format)
-    elif not rows:
-        output.info("No pipeline has run on this stack yet; run one with stackyard pipeline run FILE.py:PIPELINE.")
-    else:
-        output.print_table(["PIPELINE", "RUNS", "LATEST RUN", "STATUS", "STARTED"], rows, shrinkable={"LATEST RUN"})
+                "latest_run": runs[-1].name if runs else None,
+                "latest_status": runs[-1].status.value if runs else None,
+            }
+            for name, runs in found
+        ]
+        started = [_when(runs[-1].start_time) if runs else "" for _, runs in found]
+        columns = [
+            Column("PIPELINE", "name"),
+            Column("RUNS", "runs"),
+            Column("LATEST RUN", "latest_run", shrink=True),
+            Column("STATUS", "latest_status"),
+            Column("STARTED", "started"),
+        ]
+        view = View(
+            columns,
+            rows=lambda records: [{**r, "started": when} for r, when in zip(records, started)],
+            empty="No pipeline has run on this stack yet; run one with stackyard pipeline run FILE.py:PIPELINE.",
+        )
+        render(data, output_format, view)
 
 
 @pipeline.command(short_help="List the runs of a pipeline (or of all), oldest first.")
@@ -200,17 +220,20 @@ def runs(name: str | None, output_format: str) -> None:
     with _user_errors():
         repo = open_repository()
         found = repo.get_pipeline(name).runs if name else repo.get_runs()
-    if output_format != "table":
-        output.print_data([_run_summary(r) for r in found], output_format)
-        return
-    if not found:
-        output.info("No runs yet; start one with stackyard pipeline run FILE.py:PIPELINE.")
-        return
-    rows = [
-        [r.name, r.pipeline_name, r.status.value, _when(r.start_time), _seconds(r.duration), r.stack.get("name", "")]
-        for r in found
-    ]
-    output.print_table(["RUN NAME", "PIPELINE", "STATUS", "STARTED", "DURATION", "STACK"], rows, shrinkable={"RUN NAME"})
+        columns = [
+            Column("RUN NAME", "name", shrink=True),
+            Column("PIPELINE", "pipeline"),
+            Column("STATUS", "status"),
+            Column("STARTED", lambda r: _when(r["start_time"])),
+            Column("DURATION", lambda r: _seconds(r["duration"])),
+            Column("STACK", "stack"),
+        ]
+        view = View(
+            columns,
+            rows=lambda records: [{**r, "start_time": f.start_time} for r, f in zip(records, found)],
+            empty="No runs yet; start one with stackyard pipeline run FILE.py:PIPELINE.",
+        )
+        render([_run_summary(r) for r in found], output_format, view)
 
 
 @pipeline.command("run-describe", short_help="Show a run's steps, statuses, durations and artifacts.")
@@ -221,44 +244,58 @@ def run_describe(run_name: str, output_format: str) -> None:
     with _user_errors():
         repo = open_repository()
         found = repo.get_run(run_name)
-        steps = found.steps
-        if output_format != "table":
-            output.print_data(found.to_dict(), output_format)
-            return
-        rows = [_step_row(s) for s in steps]
-        warnings = [
-            f"{step.name}.{name}: {warning}"
-            for step in steps
-            for name, artifact in step.outputs.items()
-            for warning in artifact.warnings
-        ]
-    output.echo(f"Run:        {found.name}")
-    output.echo(f"Pipeline:   {found.pipeline_name}")
-    output.echo(f"Status:     {found.status.value}")
-    output.echo(f"Stack:      {found.stack.get('name', '')}")
-    output.echo(f"Started:    {_when(found.start_time)}")
-    output.echo(f"Duration:   {_seconds(found.duration)}")
+        view = View(
+            [Column("STEP", "name"), Column("STATUS", "status"), Column("DURATION", "duration"),
+             Column("CACHED", "cached"), Column("OUTPUTS", "outputs", shrink=True)],
+            rows=lambda _: [_step_row(s) for s in found.steps],
+            heading=_run_heading(found),
+            footer=_artifact_warnings(found.steps),
+        )
+        render(found.to_dict(), output_format, view)
+
+
+def _run_heading(found: PipelineRunView) -> list[str]:
+    """The lines above a run's table of steps."""
+    lines = [
+        f"Run:        {found.name}",
+        f"Pipeline:   {found.pipeline_name}",
+        f"Status:     {found.status.value}",
+        f"Stack:      {found.stack.get('name', '')}",
+        f"Started:    {_when(found.start_time)}",
+        f"Duration:   {_seconds(found.duration)}",
+    ]
     if found.parameters:
-        output.echo(f"Parameters: {_pairs(found.parameters)}")
+        lines.append(f"Parameters: {_pairs(found.parameters)}")
     options = {k: v for k, v in found.runtime_configuration.items() if k != "run_name"}
     if options:
-        output.echo(f"Runtime configuration: {_pairs(options)}")
+        lines.append(f"Runtime configuration: {_pairs(options)}")
     if found.error:
-        output.echo(f"Error:      {found.error}")
-    output.print_table(
-        ["STEP", "STATUS", "DURATION", "CACHED", "OUTPUTS"], rows, shrinkable={"OUTPUTS"}
-    )
-    if warnings:
-        output.echo("Artifact warnings:")
-        for line in warnings:
-            output.echo(f"  {line}")
+        lines.append(f"Error:      {found.error}")
+    return lines
 
 
-def _step_row(step: StepView) -> list[str]:
+def _artifact_warnings(steps: list[StepView]) -> list[str]:
+    """``Artifact warnings:`` and one line per warning, or nothing."""
+    lines = [
+        f"  {step.name}.{name}: {warning}"
+        for step in steps
+        for name, artifact in step.outputs.items()
+        for warning in artifact.warnings
+    ]
+    return ["Artifact warnings:", *lines] if lines else []
+
+
+def _step_row(step: StepView) -> dict[str, str]:
     outputs = "; ".join(f"{n}: {a.uri}" for n, a in step.outputs.items())
     if step.status.value == "failed" and step.error:
         outputs = step.error.strip().splitlines()[-1]
-    return [step.name, step.status.value, _seconds(step.duration), "yes" if step.is_cached else "no", outputs]
+    return {
+        "name": step.name,
+        "status": step.status.value,
+        "duration": _seconds(step.duration),
+        "cached": "yes" if step.is_cached else "no",
+        "outputs": outputs,
+    }
 
 
 def _run_summary(found: PipelineRunView) -> dict[str, Any]:

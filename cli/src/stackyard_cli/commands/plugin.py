@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import click
+from typing import TYPE_CHECKING, Any
 
-from typing import TYPE_CHECKING
+import click
 
 from stackyard.enums import StackComponentType
 from stackyard_cli import output
 from stackyard_cli.errors import UserError
+from stackyard_cli.views import Column, View, render
 
 if TYPE_CHECKING:
-    from stackyard.plugins import PluginInfo, PluginRegistry
+    from stackyard.plugins import FlavorConflict, PluginInfo
+    from stackyard.repository import Repository
 
 
 @click.group()
@@ -27,37 +29,45 @@ def list_plugins(output_format: str) -> None:
     A plugin that fails to load is shown with its error and never stops
     other plugins or commands.
     """
-    from stackyard.plugins import get_registry
-
-    registry = get_registry()
-    if output_format != "table":
-        data = []
-        for p in registry.plugins:
-            item = p.to_dict()
-            item["clashes"] = [
-                {"flavor": f"{c.type.value}/{c.name}", "packages": list(c.packages)}
-                for c in registry.conflicts
-                if (c.type, c.name) in p.flavors
-            ]
-            data.append(item)
-        output.print_data(data, output_format)
-        return
-    rows = [
-        [
-            p.name,
-            p.package,
-            p.version,
-            "\n".join(h.removeprefix("stackyard_") for h in p.hooks),
-            "\n".join(_flavor_cell(registry, p, t, name) for t, name in p.flavors),
-            _status(p.status, "\n".join(p.errors)),
-        ]
-        for p in registry.plugins
+    repo = _repository()
+    plugins = repo.get_plugins()
+    conflicts = repo.get_flavor_conflicts()
+    data = [_plugin_data(p, conflicts) for p in plugins]
+    columns = [
+        Column("PLUGIN", "name"),
+        Column("PACKAGE", "package"),
+        Column("VERSION", "version"),
+        Column("HOOKS", "hooks"),
+        Column("FLAVORS", "flavors"),
+        Column("STATUS", "status", wrap=True),  # names are never cut
     ]
-    output.print_table(
-        ["PLUGIN", "PACKAGE", "VERSION", "HOOKS", "FLAVORS", "STATUS"], rows, wrap={"STATUS"}  # names are never cut
+    view = View(
+        columns,
+        rows=lambda _: [_plugin_row(p, conflicts) for p in plugins],
+        notes=[str(c) for c in conflicts],
     )
-    for conflict in registry.conflicts:
-        output.warning(str(conflict))
+    render(data, output_format, view)
+
+
+def _plugin_data(info: PluginInfo, conflicts: list[FlavorConflict]) -> dict[str, Any]:
+    data = info.to_dict()
+    data["clashes"] = [
+        {"flavor": f"{c.type.value}/{c.name}", "packages": list(c.packages)}
+        for c in conflicts
+        if (c.type, c.name) in info.flavors
+    ]
+    return data
+
+
+def _plugin_row(info: PluginInfo, conflicts: list[FlavorConflict]) -> dict[str, str]:
+    return {
+        "name": info.name,
+        "package": info.package,
+        "version": info.version,
+        "hooks": "\n".join(h.removeprefix("stackyard_") for h in info.hooks),
+        "flavors": "\n".join(_flavor_cell(conflicts, info, t, name) for t, name in info.flavors),
+        "status": _status(info.status, "\n".join(info.errors)),
+    }
 
 
 @plugin.command()
@@ -87,10 +97,12 @@ def new(name: str, component_type: str, flavor: str | None, directory: str | Non
     output.echo(f"Install it for development with: pip install -e {target}")
 
 
-def _flavor_cell(registry: PluginRegistry, plugin: PluginInfo, component_type: StackComponentType, name: str) -> str:
+def _flavor_cell(
+    conflicts: list[FlavorConflict], plugin: PluginInfo, component_type: StackComponentType, name: str
+) -> str:
     """``type/name``, plus which other packages provide the same flavor if it clashes."""
     cell = f"{component_type.cli_name}/{name}"
-    for conflict in registry.conflicts:
+    for conflict in conflicts:
         if conflict.type is component_type and conflict.name == name:
             label = f"{plugin.package} {plugin.version}"
             others = [p for p in conflict.packages if p != label]
@@ -108,20 +120,29 @@ def install(packages: tuple[str, ...], upgrade: bool) -> None:
     PACKAGES are anything pip accepts: names, version specifiers, wheel files
     or folders. They go into the Python environment that runs stackyard.
     """
-    before = _installed_flavors()
+    repo = _repository()
+    before = _installed_flavors(repo)
     _pip("install", *(["--upgrade"] if upgrade else []), *packages)
-    added = sorted(_installed_flavors() - before, key=lambda f: (f[0].value, f[1]))
+    added = sorted(_installed_flavors(repo) - before, key=lambda f: (f[0].value, f[1]))
     if not added:
         output.info("No new flavors appeared; stackyard plugin list shows what each plugin provides.")
         return
-    from stackyard.plugins import get_registry
-
-    registry = get_registry()
-    rows = []
+    data = []
     for component_type, name in added:
-        flavor = registry.find(component_type, name)
-        rows.append([component_type.cli_name, name, flavor.package_label if flavor else "", flavor.description if flavor else ""])
-    output.print_table(["TYPE", "FLAVOR", "PACKAGE", "DESCRIPTION"], rows, shrinkable={"DESCRIPTION"}, title="New flavors")
+        flavor = repo.get_flavor(component_type, name)
+        data.append({
+            "type": component_type.cli_name,
+            "name": name,
+            "package": flavor.package_label,
+            "description": flavor.description,
+        })
+    columns = [
+        Column("TYPE", "type"),
+        Column("FLAVOR", "name"),
+        Column("PACKAGE", "package"),
+        Column("DESCRIPTION", "description", shrink=True),
+    ]
+    render(data, "table", View(columns, title="New flavors"))
 
 
 @plugin.command()
@@ -133,16 +154,18 @@ def uninstall(package: str, force: bool) -> None:
     Refused while components in any profile use its flavors, unless --force:
     those components then keep their records and show as 'flavor missing'.
     """
-    from stackyard.plugins import get_registry
-
+    repo = _repository()
     wanted = _normalize(package)
-    plugins = [p for p in get_registry().plugins if _normalize(p.package) == wanted]
+    plugins = [p for p in repo.get_plugins() if _normalize(p.package) == wanted]
     if not plugins:
         raise UserError(
             f"'{package}' is not an installed Stackyard plugin package (see stackyard plugin list); "
             "to remove other packages use pip."
         )
-    users = _components_using(plugins)
+    users = [
+        f"profile '{profile}': {record.type.display_name} '{record.name}'"
+        for profile, record in repo.components_using_plugins(plugins)
+    ]
     if users and not force:
         raise UserError(
             f"{plugins[0].package} provides flavors used by "
@@ -161,30 +184,17 @@ def _normalize(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def _installed_flavors() -> set[tuple[StackComponentType, str]]:
-    from stackyard.plugins import get_registry, reset_registry
-
-    reset_registry()
-    registry = get_registry()
-    return {(t, f.name) for t in StackComponentType for f in registry.flavors(t)}
-
-
-def _components_using(plugins: list[PluginInfo]) -> list[str]:
-    """``profile 'p': alerter 'x'`` for every component, in every profile, of these plugins' flavors."""
+def _repository() -> Repository:
+    """The repository, without the active-profile line: plugins are the same in every profile."""
     from stackyard.repository import Repository
 
-    flavors = {(t, name) for p in plugins for t, name in p.flavors}
-    packages = {_normalize(p.package) for p in plugins}
-    users = []
-    for profile in Repository().get_profiles():
-        store = profile.store()
-        for component_type in StackComponentType:
-            for record in store.components(component_type):
-                if (component_type, record.flavor) in flavors and (
-                    record.package is None or _normalize(record.package) in packages
-                ):
-                    users.append(f"profile '{profile.name}': {component_type.display_name} '{record.name}'")
-    return users
+    return Repository()
+
+
+def _installed_flavors(repo: Repository) -> set[tuple[StackComponentType, str]]:
+    """``(type, name)`` of every installed flavor, discovered afresh."""
+    repo.reload_plugins()
+    return {flavor for p in repo.get_plugins() for flavor in p.flavors}
 
 
 def _pip(*args: str) -> None:

@@ -11,6 +11,7 @@ from stackyard.profiles import STORE_TYPES
 from stackyard_cli import output
 from stackyard_cli.completion import complete_profiles
 from stackyard_cli.session import open_repository
+from stackyard_cli.views import Column, View, render
 
 if TYPE_CHECKING:
     from stackyard.profiles import Profile
@@ -47,20 +48,14 @@ def list_profiles(output_format: str) -> None:
     """List all profiles; 👉 marks the active one."""
     repo = open_repository()
     active = repo.active_profile_name
-    profiles = repo.get_profiles()
-    data = [_profile_data(repo, p, p.name == active) for p in profiles]
-    if output_format != "table":
-        output.print_data(data, output_format)
-        return
-    rows = [[d["name"], d["store_type"], d["url"], d["active_stack_name"] or ""] for d in data]
-    active_row = next((i for i, p in enumerate(profiles) if p.name == active), None)
-    output.print_table(
-        ["PROFILE NAME", "STORE TYPE", "URL", "ACTIVE STACK"],
-        rows,
-        active_row,
-        active_column=True,
-        shrinkable={"URL"},
-    )
+    data = [_profile_data(repo, p, p.name == active) for p in repo.get_profiles()]
+    columns = [
+        Column("PROFILE NAME", "name"),
+        Column("STORE TYPE", "store_type"),
+        Column("URL", "url", shrink=True),
+        Column("ACTIVE STACK", "active_stack_name"),
+    ]
+    render(data, output_format, View(columns, active=True))
 
 
 @profile.command()
@@ -72,17 +67,14 @@ def describe(name: str | None, output_format: str) -> None:
     active = repo.active_profile_name
     item = repo.get_profile(name or active)
     data = _profile_data(repo, item, item.name == active)
-    if output_format != "table":
-        output.print_data(data, output_format)
-        return
-    rows = [
-        ["NAME", item.name],
-        ["STORE TYPE", item.store_type],
-        ["URL", item.url],
-        ["ACTIVE STACK", data["active_stack_name"] or ""],
+    columns = [
+        Column("NAME", "name"),
+        Column("STORE TYPE", "store_type"),
+        Column("URL", "url"),
+        Column("ACTIVE STACK", "active_stack_name"),
     ]
     state = " (ACTIVE)" if data["active"] else ""
-    output.print_table(["PROPERTY", "VALUE"], rows, title=f"Profile '{item.name}'{state}", wrap={"VALUE"})
+    render(data, output_format, View(columns, transposed=True, title=f"Profile '{item.name}'{state}"))
 
 
 @profile.command(name="set")

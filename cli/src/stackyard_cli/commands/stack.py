@@ -13,6 +13,7 @@ from stackyard_cli import output
 from stackyard_cli.completion import complete_stacks, component_completer
 from stackyard_cli.errors import UserError
 from stackyard_cli.session import open_repository
+from stackyard_cli.views import Column, View, render
 
 T = StackComponentType
 COMPONENT_OPTIONS: tuple[tuple[StackComponentType, str], ...] = (
@@ -90,21 +91,17 @@ def register(name: str, activate: bool, **components: str | None) -> None:
 def list_stacks(output_format: str) -> None:
     """List the stacks of the active profile; 👉 marks the active one."""
     repo = open_repository()
-    stacks = repo.stack_configurations
     active = _active_stack_name(repo)
-    if output_format != "table":
-        data = [
-            {"name": name, "active": name == active, "components": {t.value: n for t, n in sorted(c.items())}}
-            for name, c in stacks.items()
-        ]
-        output.print_data(data, output_format)
-        return
-    in_use = sorted({t for components in stacks.values() for t in components}, key=lambda t: t.value)
-    rows = [[name, *(components.get(t, "") for t in in_use)] for name, components in stacks.items()]
-    active_row = next((i for i, name in enumerate(stacks) if name == active), None)
-    output.print_table(
-        ["STACK NAME", *(t.value.upper() for t in in_use)], rows, active_row, active_column=True
-    )
+    data = [
+        {"name": name, "active": name == active, "components": {t.value: n for t, n in sorted(c.items())}}
+        for name, c in repo.stack_configurations.items()
+    ]
+    in_use = sorted({t for record in data for t in record["components"]})
+    columns = [
+        Column("STACK NAME", "name"),
+        *(Column(t.upper(), lambda d, t=t: d["components"].get(t, "")) for t in in_use),
+    ]
+    render(data, output_format, View(columns, active=True))
 
 
 @stack.command()
@@ -115,21 +112,25 @@ def describe(name: str | None, output_format: str) -> None:
     repo = open_repository()
     active = _active_stack_name(repo)
     name = name or repo.active_stack_name
-    record = repo.store.get_stack(name)
-    components = [repo.get_stack_component(t, n) for t, n in sorted(record.components.items())]
-    if output_format != "table":
-        data = {
-            "name": name,
-            "active": name == active,
-            "components": {c.type.value: {"name": c.name, "flavor": c.flavor} for c in components},
-        }
-        output.print_data(data, output_format)
-        return
-    rows = [[c.type.value.upper(), c.name, c.flavor] for c in components]
+    configuration = repo.get_stack_configuration(name)
+    records = [repo.get_component_record(t, n) for t, n in sorted(configuration.items())]
+    data = {
+        "name": name,
+        "active": name == active,
+        "components": {r.type.value: {"name": r.name, "flavor": r.flavor} for r in records},
+    }
+    columns = [
+        Column("COMPONENT_TYPE", lambda c: c["type"].upper()),
+        Column("COMPONENT_NAME", "name"),
+        Column("FLAVOR", "flavor"),
+    ]
     state = " (ACTIVE)" if name == active else ""
-    output.print_table(
-        ["COMPONENT_TYPE", "COMPONENT_NAME", "FLAVOR"], rows, title=f"Stack '{name}'{state}"
+    view = View(
+        columns,
+        title=f"Stack '{name}'{state}",
+        rows=lambda d: [{"type": t, **c} for t, c in d["components"].items()],
     )
+    render(data, output_format, view)
 
 
 @stack.command(name="set")
@@ -181,7 +182,7 @@ def remove_component(name: str, **flags: bool) -> None:
         names = ", ".join(t.display_name for t in required)
         raise click.UsageError(f"A stack cannot be without its {names}; use stackyard stack update to replace it.")
     repo = open_repository()
-    present = repo.store.get_stack(name).components
+    present = repo.get_stack_configuration(name)
     missing = [t for t in chosen if t not in present]
     if missing:
         names = ", ".join(t.display_name for t in missing)
@@ -217,8 +218,8 @@ def copy(source: str, target: str) -> None:
 def delete(name: str, yes: bool) -> None:
     """Delete stack NAME (not the active one); its components stay registered."""
     repo = open_repository()
-    if not repo.store.has_stack(name):
-        repo.store.get_stack(name)  # not found: says so, with a close match
+    if name not in repo.stack_names():
+        repo.get_stack_configuration(name)  # not found: says so, with a close match
     repo.check_stack_deletable(name)  # refuse before asking (a damaged file can still be deleted)
     if not yes:
         click.confirm(f"Delete stack '{name}'?", abort=True)

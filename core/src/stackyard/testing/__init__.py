@@ -9,9 +9,10 @@ Installing ``stackyard-core`` registers a pytest plugin (entry point
 ``stackyard_repository``
     A :class:`~stackyard.Repository` initialized in a temporary project folder
     that is also the working directory.
-``stackyard_cli``
-    Runs ``stackyard`` commands in-process: ``stackyard_cli("stack", "list")``
-    returns a result with ``exit_code`` and ``output``.
+
+Installing ``stackyard-cli`` adds ``stackyard_cli``, which runs ``stackyard``
+commands in-process: ``stackyard_cli("stack", "list")`` returns a result with
+``exit_code`` and ``output``.
 
 The conformance suites check the whole contract of a component type. Subclass
 one in a ``Test*`` class and provide a fixture that returns your flavor::

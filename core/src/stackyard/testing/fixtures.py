@@ -6,9 +6,8 @@ Stackyard is installed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -45,21 +44,3 @@ def stackyard_repository(
     project = tmp_path_factory.mktemp("stackyard-project")
     monkeypatch.chdir(project)
     return Repository.initialize(project)
-
-
-@pytest.fixture
-def stackyard_cli(stackyard_config: Path) -> Iterator[Callable[..., Any]]:
-    """Run ``stackyard`` commands in-process; returns click's ``Result`` (exit_code, output)."""
-    try:
-        from click.testing import CliRunner
-
-        from stackyard_cli.main import cli
-    except ImportError:  # pragma: no cover - depends on the environment
-        pytest.fail("The stackyard_cli fixture needs the stackyard-cli package: pip install stackyard-cli")
-
-    runner = CliRunner()
-
-    def invoke(*args: str, input: str | None = None) -> Any:
-        return runner.invoke(cli, list(args), input=input, catch_exceptions=False)
-
-    yield invoke
