@@ -43,7 +43,6 @@ def test_a_named_run_that_fails_shows_the_traceback_then_one_line(run, failing_f
     assert Repository().get_run("bad").status == "failed"
 
 
-@pytest.mark.xfail(reason="needs the core to raise PipelineRunFailedError for a recorded run", strict=False)
 def test_an_unnamed_run_that_fails_is_reported_by_its_generated_name(run, failing_file: Path) -> None:
     result = run("pipeline", "run", f"{failing_file}:checked")
     assert result.exit_code == 1

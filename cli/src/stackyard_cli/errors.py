@@ -48,10 +48,35 @@ def to_user_error(exc: BaseException) -> UserError | None:
     if isinstance(exc, UserError):
         return exc
     if isinstance(exc, StackyardError):
-        return UserError(str(exc), exc)
+        return UserError(with_command_hint(exc), exc)
     if isinstance(exc, OSError):
         where = f": {exc.filename}" if getattr(exc, "filename", None) else ""
         return UserError(f"{exc.strerror or exc}{where}", exc)
+    return None
+
+
+def with_command_hint(exc: BaseException) -> str:
+    """The error's message with the command (and flags) that fixes it, read from the error's data.
+
+    Core messages say what to do in words; only the CLI knows its commands and flags.
+    """
+    message = str(exc)
+    hint = _command_hint(getattr(exc, "details", {}))
+    if not hint:
+        return message
+    return f"{message[:-1] if message.endswith('.') else message} ({hint})."
+
+
+def _command_hint(details: dict[str, Any]) -> str | None:
+    kind, scope = details.get("kind"), details.get("scope")
+    if kind == "stack" and scope == "global":
+        return "stackyard stack set OTHER" + (" --global" if details.get("repository") else "")
+    if kind == "stack" and scope == "repository":
+        return "stackyard stack set OTHER"
+    if kind == "profile" and scope == "global":
+        return "stackyard profile set OTHER --global"
+    if kind == "profile" and details.get("reason") == "store_shared":
+        return "stackyard profile create NAME --url=OTHER_FOLDER"
     return None
 
 

@@ -175,7 +175,13 @@ class Context:
             where, fix, scope = f"globally in profile '{profile.name}'", "activate another one", "global"
         else:
             return None
-        return InUseError(f"Stack '{name}' is active {where} and cannot be deleted; {fix}.", kind="stack", name=name, scope=scope)
+        return InUseError(
+            f"Stack '{name}' is active {where} and cannot be deleted; {fix}.",
+            kind="stack",
+            name=name,
+            scope=scope,
+            repository=self.root,
+        )
 
     def _local_stack(self, profile_name: str) -> str | None:
         if self.root and self.local.get("active_profile_name") == profile_name:
