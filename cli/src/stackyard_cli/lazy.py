@@ -2,7 +2,9 @@
 
 ``stackyard --help`` lists every command from the short help strings kept
 here, without importing a single command module; ``stackyard stack list``
-imports the ``stack`` module and nothing else.
+imports the ``stack`` module and nothing else. Commands that plugins add
+(``stackyard_cli_commands``) are listed from the warm plugin discovery cache
+and imported only when they run.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ class _Context(click.Context):
 
 
 class LazyGroup(click.Group):
-    """A group of :class:`LazyCommand` entries, each loaded on first use."""
+    """A group of :class:`LazyCommand` entries and of the commands plugins add, each loaded on first use."""
 
     context_class = _Context
 
@@ -46,17 +48,21 @@ class LazyGroup(click.Group):
         self.lazy_commands = dict(lazy_commands or {})
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*self.commands, *self.lazy_commands})
+        return sorted({*self.commands, *self.lazy_commands, *self.plugin_commands()})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self.commands:
             return self.commands[cmd_name]
         spec = self.lazy_commands.get(cmd_name)
-        if spec is None:
+        command = load_plugin_command(cmd_name) if spec is None else _load(cmd_name, spec)
+        if command is None:
             return None
-        command = _load(cmd_name, spec)
         self.commands[cmd_name] = command
         return command
+
+    def plugin_commands(self) -> dict[str, str]:
+        """Name and help of the commands plugins add, as far as the warm discovery cache knows them."""
+        return {name: help for name, help in plugin_command_help().items() if name not in self.lazy_commands}
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, self._short_help(name)) for name in self.list_commands(ctx)]
@@ -79,7 +85,9 @@ class LazyGroup(click.Group):
     def _short_help(self, name: str) -> str:
         if name in self.lazy_commands:
             return self.lazy_commands[name].help
-        return self.commands[name].get_short_help_str()
+        if name in self.commands:
+            return self.commands[name].get_short_help_str()
+        return self.plugin_commands().get(name, "")
 
 
 def _terminal_columns() -> int:
@@ -102,10 +110,10 @@ def _load(name: str, spec: LazyCommand) -> click.Command:
         module = importlib.import_module(spec.module)
     except ModuleNotFoundError as exc:
         if exc.name is not None and (spec.module == exc.name or spec.module.startswith(exc.name + ".")):
-            return _unavailable(name, spec, f"the '{name}' commands are not available in this installation")
-        return _unavailable(name, spec, f"the '{name}' commands failed to load: {type(exc).__name__}: {exc}")
+            return _unavailable(name, spec.help, f"the '{name}' commands are not available in this installation")
+        return _unavailable(name, spec.help, f"the '{name}' commands failed to load: {type(exc).__name__}: {exc}")
     except Exception as exc:  # noqa: BLE001 - one broken module must not take the CLI down
-        return _unavailable(name, spec, f"the '{name}' commands failed to load: {type(exc).__name__}: {exc}")
+        return _unavailable(name, spec.help, f"the '{name}' commands failed to load: {type(exc).__name__}: {exc}")
     target = getattr(module, spec.attribute)
     command = target(*spec.args) if spec.args else target
     if not isinstance(command, click.Command):
@@ -113,19 +121,68 @@ def _load(name: str, spec: LazyCommand) -> click.Command:
     return command
 
 
-def _unavailable(name: str, spec: LazyCommand, reason: str) -> click.Command:
+_plugin_help: dict[str, str] | None = None
+
+
+def plugin_command_help() -> dict[str, str]:
+    """Name and help of every plugin command in the warm discovery cache; empty while it is cold.
+
+    Reads one JSON file: ``--help`` never imports a plugin (nor discovers them).
+    """
+    global _plugin_help
+    if _plugin_help is None:
+        try:
+            from stackyard.plugins.cache import cached_commands
+
+            _plugin_help = {c["name"]: c["help"] for c in cached_commands(_cache_dir()) or []}
+        except Exception:  # noqa: BLE001 - no listing is better than no help
+            _plugin_help = {}
+    return _plugin_help
+
+
+def _cache_dir() -> str:
+    """``<global config dir>/cache``, without importing ``stackyard.profiles`` when STACKYARD_CONFIG_PATH is set."""
+    import os
+
+    env = os.environ.get("STACKYARD_CONFIG_PATH")  # stackyard.profiles.CONFIG_PATH_ENV (a test keeps them equal)
+    if env:
+        return os.path.join(os.path.realpath(os.path.expanduser(env)), "cache")
+    from stackyard.profiles import config_dir  # platformdirs: slower, but the same folder
+
+    return str(config_dir() / "cache")
+
+
+def load_plugin_command(name: str) -> click.Command | None:
+    """The command a plugin adds under ``name`` (a stand-in explaining why if it cannot load), or ``None``."""
+    from stackyard.plugins import get_registry, import_object
+    from stackyard.profiles import config_dir
+
+    spec = get_registry(config_dir() / "cache").commands().get(name)
+    if spec is None:
+        return None
+    where = f"the '{name}' command of plugin {spec.plugin} ({spec.package})"
+    try:
+        command = import_object(spec.source)
+    except Exception as exc:  # noqa: BLE001 - one broken plugin must not take the CLI down
+        return _unavailable(name, spec.help, f"{where} failed to load: {exc}")
+    if not isinstance(command, click.Command):
+        return _unavailable(name, spec.help, f"{where} failed to load: {spec.source} is not a click command")
+    return command
+
+
+def _unavailable(name: str, help: str, reason: str) -> click.Command:
     """A stand-in that explains why a command group cannot run, instead of crashing."""
 
     def explain(args: tuple[str, ...]) -> None:
         from stackyard_cli.errors import UserError
 
-        raise UserError(reason[0].upper() + reason[1:] + ".")
+        raise UserError(reason[0].upper() + reason[1:].rstrip(".") + ".")
 
     return click.Command(
         name,
         callback=explain,
         params=[click.Argument(["args"], nargs=-1, type=click.UNPROCESSED)],
-        help=spec.help + f" ({reason})",
-        short_help=spec.help,
+        help=help + f" ({reason})",
+        short_help=help,
         context_settings={"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []},
     )

@@ -65,11 +65,12 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
         return
     import stackyard
     from stackyard.plugins import get_registry
+    from stackyard.profiles import config_dir
 
     click.echo(f"stackyard-core {stackyard.__version__}")
     click.echo(f"stackyard-cli {__version__}")
     seen = set()
-    for plugin in get_registry().plugins:
+    for plugin in get_registry(config_dir() / "cache").plugins:
         if plugin.package not in seen:
             seen.add(plugin.package)
             click.echo(f"{plugin.package} {plugin.version}")

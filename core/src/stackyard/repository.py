@@ -33,7 +33,7 @@ from stackyard.profiles import GlobalConfig, Profile
 from stackyard.records import ComponentRecord, StackRecord
 
 if TYPE_CHECKING:
-    from stackyard.flavors import Flavor
+    from stackyard.plugins import Flavor, PluginRegistry
     from stackyard.post_execution import PipelineRunView, PipelineView
     from stackyard.stack.stack import Stack
     from stackyard.stack.stack_component import StackComponent
@@ -509,20 +509,18 @@ class Repository:
 
     def get_flavors(self, component_type: ComponentTypeLike) -> list[Flavor]:
         """Installed flavors of a type plus the custom ones of the active profile, by name."""
-        from stackyard.plugins import get_registry
-
         component_type = StackComponentType.parse(component_type)
-        installed = get_registry().flavors(component_type)
+        installed = self._plugins().flavors(component_type)
         known = {f.name for f in installed}
         custom = [f for f in self._custom_flavors(component_type) if f.name not in known]
         return sorted(installed + custom, key=lambda f: f.name)
 
     def get_flavor(self, component_type: ComponentTypeLike, name: str) -> Flavor:
         """One flavor by type and name (:class:`FlavorNotFoundError` naming the package if known)."""
-        from stackyard.plugins import get_registry, missing_flavor_message
+        from stackyard.plugins import missing_flavor_message
 
         component_type = StackComponentType.parse(component_type)
-        flavor = get_registry().find(component_type, name)
+        flavor = self._plugins().find(component_type, name)
         if flavor is not None:
             return flavor
         store = self.store
@@ -535,6 +533,12 @@ class Repository:
             missing_flavor_message(component_type, name, self.get_flavors(component_type), package)
         )
 
+    def _plugins(self) -> PluginRegistry:
+        """The installed plugins, discovery cached under this configuration's folder."""
+        from stackyard.plugins import get_registry
+
+        return get_registry(self._global.path / "cache")
+
     def _custom_flavors(self, component_type: StackComponentType) -> list[Flavor]:
         result = []
         for name, source in self.store.custom_flavors(component_type).items():
@@ -545,10 +549,10 @@ class Repository:
         return result
 
     def _load_custom(self, component_type: StackComponentType, name: str, source: str) -> Flavor:
-        from stackyard.flavors import CUSTOM_PACKAGE, Flavor, check_flavor_class, import_flavor_class
+        from stackyard.plugins import CUSTOM_PACKAGE, Flavor, check_flavor_class, import_object
 
         self._make_importable()
-        cls = check_flavor_class(import_flavor_class(source), component_type)
+        cls = check_flavor_class(import_object(source), component_type)
         return Flavor(component_type, name, cls, source, CUSTOM_PACKAGE)
 
     def _make_importable(self) -> None:
@@ -561,14 +565,13 @@ class Repository:
 
         With ``component_type``, a class of another type is refused.
         """
-        from stackyard.flavors import CUSTOM_PACKAGE, Flavor, check_flavor_class, import_flavor_class
-        from stackyard.plugins import get_registry
+        from stackyard.plugins import CUSTOM_PACKAGE, Flavor, check_flavor_class, import_object
 
         self._make_importable()
         expected = StackComponentType.parse(component_type) if component_type is not None else None
-        cls = check_flavor_class(import_flavor_class(source), expected)
+        cls = check_flavor_class(import_object(source), expected)
         component_type = cls.TYPE
-        installed = get_registry().find(component_type, cls.FLAVOR)
+        installed = self._plugins().find(component_type, cls.FLAVOR)
         if installed is not None:
             raise FlavorExistsError(
                 f"The {component_type.display_name} flavor '{cls.FLAVOR}' is already provided by "
@@ -591,9 +594,7 @@ class Repository:
         store = self.store
         with store.lock():
             if name not in store.custom_flavors(component_type):
-                from stackyard.plugins import get_registry
-
-                installed = get_registry().find(component_type, name)
+                installed = self._plugins().find(component_type, name)
                 if installed is not None:
                     raise InUseError(
                         f"The {component_type.display_name} flavor '{name}' comes from the installed package "

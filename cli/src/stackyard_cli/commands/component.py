@@ -22,7 +22,7 @@ from stackyard_cli.params import parse_parameters
 from stackyard_cli.session import open_repository
 
 if TYPE_CHECKING:
-    from stackyard.flavors import Flavor
+    from stackyard.plugins import Flavor
     from stackyard.records import ComponentRecord
     from stackyard.repository import Repository
 
@@ -292,7 +292,7 @@ def _available_flavors(repo: Repository, kind: StackComponentType) -> set[str]:
     """Names of the flavors installed or registered in the profile (without importing custom ones)."""
     from stackyard.plugins import get_registry
 
-    return {f.name for f in get_registry().flavors(kind)} | set(repo.store.custom_flavors(kind))
+    return {f.name for f in get_registry(repo.config_directory / "cache").flavors(kind)} | set(repo.store.custom_flavors(kind))
 
 
 def _record_data(record: ComponentRecord, active: bool, installed: bool) -> dict[str, Any]:
@@ -333,8 +333,9 @@ def _format_value(value: Any) -> str:
 
 def _warn_plugin_problems(kind: StackComponentType) -> None:
     from stackyard.plugins import get_registry
+    from stackyard.profiles import config_dir
 
-    registry = get_registry()
+    registry = get_registry(config_dir() / "cache")
     for plugin in registry.plugins:
         if plugin.status == "failed":
             output.warning(

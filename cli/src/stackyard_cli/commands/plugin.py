@@ -28,8 +28,9 @@ def list_plugins(output_format: str) -> None:
     other plugins or commands.
     """
     from stackyard.plugins import get_registry
+    from stackyard.profiles import config_dir
 
-    registry = get_registry()
+    registry = get_registry(config_dir() / "cache")
     if output_format != "table":
         data = []
         for p in registry.plugins:
@@ -115,8 +116,9 @@ def install(packages: tuple[str, ...], upgrade: bool) -> None:
         output.info("No new flavors appeared; stackyard plugin list shows what each plugin provides.")
         return
     from stackyard.plugins import get_registry
+    from stackyard.profiles import config_dir
 
-    registry = get_registry()
+    registry = get_registry(config_dir() / "cache")
     rows = []
     for component_type, name in added:
         flavor = registry.find(component_type, name)
@@ -134,9 +136,10 @@ def uninstall(package: str, force: bool) -> None:
     those components then keep their records and show as 'flavor missing'.
     """
     from stackyard.plugins import get_registry
+    from stackyard.profiles import config_dir
 
     wanted = _normalize(package)
-    plugins = [p for p in get_registry().plugins if _normalize(p.package) == wanted]
+    plugins = [p for p in get_registry(config_dir() / "cache").plugins if _normalize(p.package) == wanted]
     if not plugins:
         raise UserError(
             f"'{package}' is not an installed Stackyard plugin package (see stackyard plugin list); "
@@ -163,9 +166,10 @@ def _normalize(name: str) -> str:
 
 def _installed_flavors() -> set[tuple[StackComponentType, str]]:
     from stackyard.plugins import get_registry, reset_registry
+    from stackyard.profiles import config_dir
 
     reset_registry()
-    registry = get_registry()
+    registry = get_registry(config_dir() / "cache")
     return {(t, f.name) for t in StackComponentType for f in registry.flavors(t)}
 
 

@@ -1,9 +1,10 @@
-"""An on-disk cache of plugin discovery, so listing flavors does not import every plugin.
+"""An on-disk cache of plugin discovery, so listing flavors or commands does not import every plugin.
 
 Discovery scans every installed distribution for entry points, imports each
 plugin and calls its hooks: with many plugins that costs hundreds of
 milliseconds. The cache keeps what discovery found (plugins, their status,
-hooks and flavors with import paths and descriptions) and is used only while
+hooks, flavors with import paths and descriptions, materializer paths, CLI
+commands) in a folder the caller names, and is used only while
 nothing it depends on has changed:
 
 - the Python environment (interpreter, ``sys.prefix``, stackyard-core version)
@@ -20,19 +21,21 @@ load nothing is cached. ``STACKYARD_PLUGIN_CACHE=0`` turns the cache off.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from stackyard.enums import StackComponentType
-from stackyard.flavors import Flavor
-from stackyard.plugins import DISABLE_ENV, PluginInfo, PluginRegistry
+from stackyard.plugins import DISABLE_ENV
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from stackyard.plugins.records import PluginInfo
+    from stackyard.plugins.registry import PluginRegistry
 
 CACHE_ENV = "STACKYARD_PLUGIN_CACHE"
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 def _enabled() -> bool:
@@ -86,31 +89,51 @@ def _file_state(path: str) -> list[Any]:
     return [path, info.st_mtime_ns, info.st_size]
 
 
-def cache_file() -> Path:
-    """Where this Python environment's cache lives, under the global config directory."""
-    from stackyard.profiles import config_dir
+def cache_file(cache_dir: str | Path) -> str:
+    """Where this Python environment's cache lives in ``cache_dir``."""
+    import zlib  # not hashlib: this runs on ``stackyard --help``, and _hashlib loads OpenSSL
 
-    digest = hashlib.sha256(f"{sys.executable}\0{sys.prefix}".encode()).hexdigest()[:16]
-    return config_dir() / "cache" / f"plugins-{digest}.json"
+    digest = zlib.crc32(f"{sys.executable}\0{sys.prefix}".encode())
+    return os.path.join(cache_dir, f"plugins-{digest:08x}.json")
 
 
-def load() -> PluginRegistry | None:
-    """The cached registry, or ``None`` if there is none or anything it depends on changed."""
+def _read(cache_dir: str | Path) -> dict[str, Any] | None:
+    """The cache's content while everything it depends on is unchanged, else ``None``."""
     if not _enabled():
         return None
     try:
-        with open(cache_file(), encoding="utf-8") as handle:
+        with open(cache_file(cache_dir), encoding="utf-8") as handle:
             data = json.load(handle)
         if data.get("environment") != _environment():
             return None
         if any(_file_state(path) != [path, mtime, size] for path, mtime, size in data["files"]):
             return None
-        return _registry_from(data)
+        return data  # type: ignore[no-any-return]
     except (OSError, ValueError, KeyError, TypeError):
         return None  # missing or damaged: discover again
 
 
-def save(registry: PluginRegistry) -> None:
+def cached_commands(cache_dir: str | Path) -> list[dict[str, str]] | None:
+    """The plugins' CLI commands from a valid cache, else ``None``; for ``stackyard --help``.
+
+    Reads the file without importing the rest of the plugin layer.
+    """
+    data = _read(cache_dir)
+    if data is None:
+        return None
+    return [command for plugin in data["plugins"] for command in plugin["commands"]]
+
+
+def load(cache_dir: Path) -> PluginRegistry | None:
+    """The cached registry, or ``None`` if there is none or anything it depends on changed."""
+    data = _read(cache_dir)
+    try:
+        return None if data is None else _registry_from(data)
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def save(registry: PluginRegistry, cache_dir: Path) -> None:
     """Write the registry to the cache (best effort: a read-only config dir just means no cache).
 
     A registry with a failed plugin is not cached: a failing module may never
@@ -125,9 +148,11 @@ def save(registry: PluginRegistry) -> None:
         "plugins": [_plugin_to_dict(info, registry) for info in registry.plugins],
     }
     try:
+        from pathlib import Path
+
         from stackyard.files import write_text_atomic
 
-        write_text_atomic(cache_file(), json.dumps(data, separators=(",", ":")), durable=False)
+        write_text_atomic(Path(cache_file(cache_dir)), json.dumps(data, separators=(",", ":")), durable=False)
     except OSError:
         pass
 
@@ -147,10 +172,16 @@ def _plugin_to_dict(info: PluginInfo, registry: PluginRegistry) -> dict[str, Any
         "errors": list(info.errors),
         "hooks": list(info.hooks),
         "flavors": flavors,
+        "materializers": list(info.materializers),
+        "commands": [c.to_dict() for c in info.commands],
     }
 
 
 def _registry_from(data: dict[str, Any]) -> PluginRegistry:
+    from stackyard.enums import StackComponentType
+    from stackyard.plugins.records import CliCommand, Flavor, PluginInfo
+    from stackyard.plugins.registry import PluginRegistry
+
     registry = PluginRegistry()
     registry.files = [entry[0] for entry in data["files"]]
     for raw in data["plugins"]:
@@ -158,20 +189,13 @@ def _registry_from(data: dict[str, Any]) -> PluginRegistry:
         info.status = raw["status"]
         info.errors = list(raw["errors"])
         info.hooks = list(raw["hooks"])
+        info.materializers = list(raw["materializers"])
+        info.commands = [CliCommand(**c) for c in raw["commands"]]
         registry.plugins.append(info)
         for entry in raw["flavors"]:
             component_type = StackComponentType(entry["type"])
             info.flavors.append((component_type, entry["name"]))
             registry.add_flavor(
-                Flavor(
-                    component_type,
-                    entry["name"],
-                    None,
-                    entry["source"],
-                    info.package,
-                    info.version,
-                    info.name,
-                    entry["description"],
-                )
+                Flavor(component_type, entry["name"], None, entry["source"], info.package, info.version, info.name, entry["description"])
             )
     return registry
