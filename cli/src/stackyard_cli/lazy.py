@@ -48,24 +48,28 @@ class LazyGroup(click.Group):
         self.lazy_commands = dict(lazy_commands or {})
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*self.commands, *self.lazy_commands, *self.plugin_commands()})
+        return sorted({*self.commands, *self.lazy_commands, *self.plugin_commands(ctx)})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self.commands:
             return self.commands[cmd_name]
         spec = self.lazy_commands.get(cmd_name)
-        command = load_plugin_command(cmd_name) if spec is None else _load(cmd_name, spec)
-        if command is None:
-            return None
+        if spec is None:
+            return load_plugin_command(cmd_name)  # not kept: what plugins add may change
+        command = _load(cmd_name, spec)
         self.commands[cmd_name] = command
         return command
 
-    def plugin_commands(self) -> dict[str, str]:
+    def plugin_commands(self, ctx: click.Context) -> dict[str, str]:
         """Name and help of the commands plugins add, as far as the warm discovery cache knows them."""
-        return {name: help for name, help in plugin_command_help().items() if name not in self.lazy_commands}
+        found = ctx.meta.get("stackyard.plugin_commands")
+        if found is None:
+            found = {n: h for n, h in plugin_command_help().items() if n not in self.lazy_commands}
+            ctx.meta["stackyard.plugin_commands"] = found
+        return found  # type: ignore[no-any-return]
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, self._short_help(name)) for name in self.list_commands(ctx)]
+        rows = [(name, self._short_help(ctx, name)) for name in self.list_commands(ctx)]
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
@@ -74,7 +78,7 @@ class LazyGroup(click.Group):
         from click.shell_completion import CompletionItem
 
         items = [
-            CompletionItem(name, help=self._short_help(name))
+            CompletionItem(name, help=self._short_help(ctx, name))
             for name in self.list_commands(ctx)
             if name.startswith(incomplete)
         ]
@@ -82,12 +86,12 @@ class LazyGroup(click.Group):
         items.extend(click.Command.shell_complete(self, ctx, incomplete))
         return items
 
-    def _short_help(self, name: str) -> str:
+    def _short_help(self, ctx: click.Context, name: str) -> str:
         if name in self.lazy_commands:
             return self.lazy_commands[name].help
         if name in self.commands:
             return self.commands[name].get_short_help_str()
-        return self.plugin_commands().get(name, "")
+        return self.plugin_commands(ctx).get(name, "")
 
 
 def _terminal_columns() -> int:
@@ -121,23 +125,17 @@ def _load(name: str, spec: LazyCommand) -> click.Command:
     return command
 
 
-_plugin_help: dict[str, str] | None = None
-
-
 def plugin_command_help() -> dict[str, str]:
     """Name and help of every plugin command in the warm discovery cache; empty while it is cold.
 
     Reads one JSON file: ``--help`` never imports a plugin (nor discovers them).
     """
-    global _plugin_help
-    if _plugin_help is None:
-        try:
-            from stackyard.plugins.cache import cached_commands
+    try:
+        from stackyard.plugins.cache import cached_commands
 
-            _plugin_help = {c["name"]: c["help"] for c in cached_commands(_cache_dir()) or []}
-        except Exception:  # noqa: BLE001 - no listing is better than no help
-            _plugin_help = {}
-    return _plugin_help
+        return {c["name"]: c["help"] for c in cached_commands(_cache_dir()) or []}
+    except Exception:  # noqa: BLE001 - no listing is better than no help
+        return {}
 
 
 def _cache_dir() -> str:
