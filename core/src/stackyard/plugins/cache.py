@@ -31,7 +31,6 @@ from stackyard.plugins import DISABLE_ENV
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from stackyard.plugins.records import PluginInfo
     from stackyard.plugins.registry import PluginRegistry
 
 CACHE_ENV = "STACKYARD_PLUGIN_CACHE"
@@ -52,7 +51,7 @@ def _environment() -> dict[str, Any]:
         "prefix": sys.prefix,
         "core": __version__,
         "disabled": os.environ.get(DISABLE_ENV, ""),
-        "paths": [[entry, _mtime(entry)] for entry in _search_path()],
+        "paths": [[folder, _stat(folder)[1]] for folder in _search_path()],
     }
 
 
@@ -63,25 +62,17 @@ def _search_path() -> list[str]:
     points, so they stay out of the key and changing them keeps the cache.
     """
     found = []
-    for entry in sys.path:
-        folder = os.path.abspath(entry or os.curdir)
+    for folder in (os.path.abspath(entry or os.curdir) for entry in sys.path):
         try:
-            names = os.listdir(folder)
+            if any(n.endswith((".dist-info", ".egg-info")) for n in os.listdir(folder)):
+                found.append(folder)
         except OSError:
             continue
-        if any(n.endswith((".dist-info", ".egg-info")) for n in names):
-            found.append(folder)
     return found
 
 
-def _mtime(path: str) -> int | None:
-    try:
-        return os.stat(path).st_mtime_ns
-    except OSError:
-        return None
-
-
-def _file_state(path: str) -> list[Any]:
+def _stat(path: str) -> list[Any]:
+    """``[path, mtime, size]``, with ``None`` for a missing file."""
     try:
         info = os.stat(path)
     except OSError:
@@ -104,12 +95,10 @@ def _read(cache_dir: str | Path) -> dict[str, Any] | None:
     try:
         with open(cache_file(cache_dir), encoding="utf-8") as handle:
             data = json.load(handle)
-        if data.get("environment") != _environment():
-            return None
-        if any(_file_state(path) != [path, mtime, size] for path, mtime, size in data["files"]):
+        if data.get("environment") != _environment() or any(_stat(f[0]) != f for f in data["files"]):
             return None
         return data  # type: ignore[no-any-return]
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
         return None  # missing or damaged: discover again
 
 
@@ -119,16 +108,24 @@ def cached_commands(cache_dir: str | Path) -> list[dict[str, str]] | None:
     Reads the file without importing the rest of the plugin layer.
     """
     data = _read(cache_dir)
-    if data is None:
-        return None
-    return [command for plugin in data["plugins"] for command in plugin["commands"]]
+    return None if data is None else [c for plugin in data["plugins"] for c in plugin["commands"]]
 
 
 def load(cache_dir: Path) -> PluginRegistry | None:
     """The cached registry, or ``None`` if there is none or anything it depends on changed."""
+    from stackyard.plugins.records import Flavor, PluginInfo
+    from stackyard.plugins.registry import PluginRegistry
+
     data = _read(cache_dir)
+    if data is None:
+        return None
     try:
-        return None if data is None else _registry_from(data)
+        registry = PluginRegistry()
+        registry.files = [entry[0] for entry in data["files"]]
+        registry.plugins = [PluginInfo.from_dict(raw) for raw in data["plugins"]]
+        for row in data["flavors"]:
+            registry.add_flavor(Flavor.from_row(row))
+        return registry
     except (ValueError, KeyError, TypeError):
         return None
 
@@ -144,8 +141,9 @@ def save(registry: PluginRegistry, cache_dir: Path) -> None:
         return
     data = {
         "environment": _environment(),
-        "files": [_file_state(path) for path in registry.files],
-        "plugins": [_plugin_to_dict(info, registry) for info in registry.plugins],
+        "files": [_stat(path) for path in registry.files],
+        "plugins": [info.to_dict() for info in registry.plugins],
+        "flavors": [flavor.to_row() for flavor in registry.all_flavors()],
     }
     try:
         from pathlib import Path
@@ -155,47 +153,3 @@ def save(registry: PluginRegistry, cache_dir: Path) -> None:
         write_text_atomic(Path(cache_file(cache_dir)), json.dumps(data, separators=(",", ":")), durable=False)
     except OSError:
         pass
-
-
-def _plugin_to_dict(info: PluginInfo, registry: PluginRegistry) -> dict[str, Any]:
-    flavors = [
-        {"type": f.type.value, "name": f.name, "source": f.source, "description": f.description}
-        for f in registry.all_flavors()
-        if f.plugin == info.name and f.package == info.package
-    ]
-    return {
-        "name": info.name,
-        "value": info.value,
-        "package": info.package,
-        "version": info.version,
-        "status": info.status,
-        "errors": list(info.errors),
-        "hooks": list(info.hooks),
-        "flavors": flavors,
-        "materializers": list(info.materializers),
-        "commands": [c.to_dict() for c in info.commands],
-    }
-
-
-def _registry_from(data: dict[str, Any]) -> PluginRegistry:
-    from stackyard.enums import StackComponentType
-    from stackyard.plugins.records import CliCommand, Flavor, PluginInfo
-    from stackyard.plugins.registry import PluginRegistry
-
-    registry = PluginRegistry()
-    registry.files = [entry[0] for entry in data["files"]]
-    for raw in data["plugins"]:
-        info = PluginInfo(raw["name"], raw["value"], raw["package"], raw["version"])
-        info.status = raw["status"]
-        info.errors = list(raw["errors"])
-        info.hooks = list(raw["hooks"])
-        info.materializers = list(raw["materializers"])
-        info.commands = [CliCommand(**c) for c in raw["commands"]]
-        registry.plugins.append(info)
-        for entry in raw["flavors"]:
-            component_type = StackComponentType(entry["type"])
-            info.flavors.append((component_type, entry["name"]))
-            registry.add_flavor(
-                Flavor(component_type, entry["name"], None, entry["source"], info.package, info.version, info.name, entry["description"])
-            )
-    return registry

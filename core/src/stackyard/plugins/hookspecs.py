@@ -192,7 +192,3 @@ def stackyard_cli_commands() -> Sequence[Any]:
             return [CliCommand(name="dashboard", source="my_package.cli:dashboard", help="Serve the dashboard.")]
     """
 
-
-def flavor_hook_name(component_type: Any) -> str:
-    """The hook that returns flavors of ``component_type``, e.g. ``stackyard_alerter_flavors``."""
-    return f"stackyard_{getattr(component_type, 'value', component_type)}_flavors"

@@ -44,11 +44,6 @@ def discover() -> PluginRegistry:
     """
     import contextlib
 
-    with contextlib.redirect_stdout(sys.stderr):
-        return _discover()
-
-
-def _discover() -> PluginRegistry:
     import pluggy
 
     from stackyard.plugins import hookspecs
@@ -58,36 +53,27 @@ def _discover() -> PluginRegistry:
     manager.add_hookspecs(hookspecs)
     disabled = {part.strip() for part in os.environ.get(DISABLE_ENV, "").split(",") if part.strip()}
     before = set(sys.modules)
-    modules: set[str] = set()
-    for ep in _entry_points(hookspecs.ENTRY_POINT_GROUP):
-        dist = getattr(ep, "dist", None)
-        info = PluginInfo(ep.name, ep.value, dist.metadata["Name"] if dist else "unknown", dist.version if dist else "unknown")
-        registry.plugins.append(info)
-        if is_disabled(info, disabled):
-            info.status = "disabled"
-            continue
-        modules.add(ep.module)
-        try:
-            plugin = ep.load()
-            manager.register(plugin, name=f"{info.package}:{ep.name}")
-        except BaseException as exc:  # noqa: BLE001 - a plugin must never take the caller down
-            if isinstance(exc, KeyboardInterrupt):
-                raise
-            info.fail(f"cannot load {ep.value}: {type(exc).__name__}: {exc}")
-            continue
-        for caller in manager.get_hookcallers(plugin) or []:
-            info.hooks.append(caller.name)
-            if caller.spec is None:
-                _unknown_hook(manager, caller.name, info)
+    with contextlib.redirect_stdout(sys.stderr):
+        for ep in _entry_points(hookspecs.ENTRY_POINT_GROUP):
+            dist = getattr(ep, "dist", None)
+            info = PluginInfo(ep.name, ep.value, dist.metadata["Name"] if dist else "unknown", dist.version if dist else "unknown")
+            registry.plugins.append(info)
+            if is_disabled(info, disabled):
+                info.status = "disabled"
                 continue
-            for item in _call_hook(caller, plugin, info):
-                try:
-                    _add(caller.name, item, info, registry)
-                except Exception as exc:  # noqa: BLE001 - recorded on the plugin
-                    what = "an invalid flavor:" if caller.name.endswith("_flavors") else f"{item!r},"
-                    info.fail(f"{caller.name} returned {what} {exc}")
-    modules.update(set(sys.modules) - before)
-    registry.files = sorted(_module_files(modules))
+            try:
+                plugin = ep.load()
+                manager.register(plugin, name=f"{info.package}:{ep.name}")
+            except (Exception, SystemExit) as exc:  # a plugin must never take the caller down
+                info.fail(f"cannot load {ep.value}: {type(exc).__name__}: {exc}")
+                continue
+            for caller in manager.get_hookcallers(plugin) or []:
+                _collect(manager, caller, plugin, info, registry)
+    # if any of these files changes, what plugins provide may change
+    watched = {*(set(sys.modules) - before), *(p.value.partition(":")[0] for p in registry.plugins)}
+    watched.update(f.implementation.__module__ for f in registry.all_flavors())
+    paths = (getattr(sys.modules.get(name), "__file__", None) for name in watched)
+    registry.files = sorted({os.path.abspath(path) for path in paths if path})
     return registry
 
 
@@ -101,6 +87,24 @@ def _entry_points(group: str) -> list[Any]:
     return sorted(unique.values(), key=lambda ep: (ep.name != "local", ep.name))
 
 
+def _collect(manager: Any, caller: Any, plugin: object, info: PluginInfo, registry: PluginRegistry) -> None:
+    """Call one hook of one plugin and record what it returns, or what is wrong with it."""
+    info.hooks.append(caller.name)
+    if caller.spec is None:
+        import difflib
+
+        specified = [n for n, c in vars(manager.hook).items() if getattr(c, "spec", None) is not None]
+        close = difflib.get_close_matches(caller.name, specified, n=1)
+        info.fail(f"implements unknown hook {caller.name}" + (f" (did you mean {close[0]}?)" if close else ""))
+        return
+    for item in _call_hook(caller, plugin, info):
+        try:
+            _add(caller.name, item, info, registry)
+        except Exception as exc:  # noqa: BLE001 - recorded on the plugin
+            what = "an invalid flavor:" if caller.name.endswith("_flavors") else f"{item!r},"
+            info.fail(f"{caller.name} returned {what} {exc}")
+
+
 def _call_hook(caller: Any, plugin: object, info: PluginInfo) -> list[Any]:
     """What this plugin's implementations of one hook return; a raising one is recorded on ``info``."""
     result: list[Any] = []
@@ -109,9 +113,7 @@ def _call_hook(caller: Any, plugin: object, info: PluginInfo) -> list[Any]:
             continue
         try:
             returned = impl.function()
-        except BaseException as exc:  # noqa: BLE001 - a plugin must never take the caller down
-            if isinstance(exc, KeyboardInterrupt):
-                raise
+        except (Exception, SystemExit) as exc:  # a plugin must never take the caller down
             info.fail(f"{caller.name} raised {type(exc).__name__}: {exc}")
             continue
         if returned is None:
@@ -157,24 +159,6 @@ def _add_command(item: Any, info: PluginInfo, registry: PluginRegistry) -> None:
         info.errors.append(f"command '{item.name}' refused: {owner} of that name")
         return
     info.commands.append(CliCommand(item.name, item.source, str(item.help or ""), info.name, info.package))
-
-
-def _unknown_hook(manager: Any, name: str, info: PluginInfo) -> None:
-    import difflib
-
-    specified = [n for n, c in vars(manager.hook).items() if getattr(c, "spec", None) is not None]
-    close = difflib.get_close_matches(name, specified, n=1)
-    info.fail(f"implements unknown hook {name}" + (f" (did you mean {close[0]}?)" if close else ""))
-
-
-def _module_files(names: Iterable[str]) -> set[str]:
-    """Source files of the named modules: if any changes, what plugins provide may change."""
-    files = set()
-    for name in names:
-        path = getattr(sys.modules.get(name), "__file__", None)
-        if path:
-            files.add(os.path.abspath(path))
-    return files
 
 
 _cached: tuple[str, PluginRegistry] | None = None

@@ -46,19 +46,21 @@ class PluginInfo:
         self.errors.append(message)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain-data form, for ``plugin list --output json``."""
-        return {
-            "name": self.name,
-            "value": self.value,
-            "package": self.package,
-            "version": self.version,
-            "status": self.status,
-            "error": self.error,
-            "hooks": list(self.hooks),
-            "flavors": [f"{t.value}/{n}" for t, n in self.flavors],
-            "materializers": list(self.materializers),
-            "commands": [c.name for c in self.commands],
-        }
+        """Plain-data form, for ``plugin list --output json`` and the discovery cache."""
+        data = {key: getattr(self, key) for key in ("name", "value", "package", "version", "status", "error")}
+        data.update(errors=list(self.errors), hooks=list(self.hooks), materializers=list(self.materializers))
+        data.update(flavors=[f"{t.value}/{n}" for t, n in self.flavors], commands=[vars_of(c) for c in self.commands])
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PluginInfo:
+        """The inverse of :meth:`to_dict`."""
+        info = cls(data["name"], data["value"], data["package"], data["version"])
+        info.status, info.errors, info.hooks = data["status"], data["errors"], data["hooks"]
+        info.materializers = data["materializers"]
+        info.flavors = [(StackComponentType(t), n) for t, _, n in (f.partition("/") for f in data["flavors"])]
+        info.commands = [CliCommand(**c) for c in data["commands"]]
+        return info
 
     def __repr__(self) -> str:
         return f"PluginInfo({self.name!r} from {self.package} {self.version}: {self.status})"
@@ -134,6 +136,16 @@ class Flavor:
         """Build a component of this flavor from parameters (strings are converted)."""
         return self.implementation.from_config(name, config)
 
+    def to_row(self) -> list[Any]:
+        """Plain-data form of an installed flavor, for the discovery cache."""
+        return [self.type.value, self.name, self.source, self.package, self.version, self.plugin, self.description]
+
+    @classmethod
+    def from_row(cls, row: list[Any]) -> Flavor:
+        """The inverse of :meth:`to_row` (the class is imported on first use)."""
+        type, name, source, package, version, plugin, description = row
+        return cls(StackComponentType(type), name, None, source, package, version, plugin, description)
+
     def __repr__(self) -> str:
         return f"Flavor({self.type.value}/{self.name} from {self.package_label})"
 
@@ -156,6 +168,11 @@ class FlavorConflict:
         )
 
 
+def vars_of(record: object) -> dict[str, Any]:
+    """The slots of a record, as a dict."""
+    return {key: getattr(record, key) for key in record.__slots__}  # type: ignore[attr-defined]
+
+
 class CliCommand:
     """A click command (or group) a plugin adds to ``stackyard``, named by import path.
 
@@ -172,10 +189,6 @@ class CliCommand:
         self.help = help
         self.plugin = plugin
         self.package = package
-
-    def to_dict(self) -> dict[str, str]:
-        """Plain-data form, as kept in the discovery cache."""
-        return {"name": self.name, "source": self.source, "help": self.help, "plugin": self.plugin, "package": self.package}
 
     def __repr__(self) -> str:
         return f"CliCommand({self.name!r} -> {self.source})"
