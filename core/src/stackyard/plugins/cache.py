@@ -82,9 +82,9 @@ def _stat(path: str) -> list[Any]:
 
 def cache_file(cache_dir: str | Path) -> str:
     """Where this Python environment's cache lives in ``cache_dir``."""
-    import zlib  # not hashlib: this runs on ``stackyard --help``, and _hashlib loads OpenSSL
-
-    digest = zlib.crc32(f"{sys.executable}\0{sys.prefix}".encode())
+    digest = 0  # a plain polynomial hash: this runs on ``stackyard --help``, where hashlib costs more than the rest
+    for byte in f"{sys.executable}\0{sys.prefix}".encode():
+        digest = (digest * 31 + byte) & 0xFFFFFFFF
     return os.path.join(cache_dir, f"plugins-{digest:08x}.json")
 
 
