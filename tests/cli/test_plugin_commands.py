@@ -69,6 +69,7 @@ def test_help_lists_plugin_commands_once_discovery_is_cached(ok, dash: Path) -> 
     ok("plugin", "list")
     lines = ok("--help").stdout.splitlines()
     assert "  dashboard           Serve the dashboard." in lines
+    assert "dashboard" not in ok("--no-plugins", "--help").stdout
 
 
 def test_a_plugin_command_that_cannot_load_is_one_clean_error(ok, fails, odd: Path) -> None:

@@ -111,6 +111,7 @@ def _no_plugins(ctx: click.Context, _param: click.Parameter, value: bool) -> Non
     "--no-plugins",
     is_flag=True,
     expose_value=False,
+    is_eager=True,  # before --help, which lists plugin commands
     callback=_no_plugins,
     help="Load no plugin but the built-in local flavors (to rule out a misbehaving plugin).",
 )
