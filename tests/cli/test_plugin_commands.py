@@ -113,8 +113,19 @@ def test_the_real_program_lists_and_runs_plugin_commands(shell, dash: Path, odd:
 
 def test_core_knows_every_builtin_command_name() -> None:
     from stackyard.plugins.loader import BUILTIN_COMMANDS
-    from stackyard.profiles import CONFIG_PATH_ENV
     from stackyard_cli.main import COMMANDS
 
     assert set(COMMANDS) == BUILTIN_COMMANDS
-    assert CONFIG_PATH_ENV == "STACKYARD_CONFIG_PATH"  # read by stackyard_cli.lazy to list plugin commands
+
+
+@pytest.mark.parametrize("setting", ["STACKYARD_CONFIG_PATH", "XDG_CONFIG_HOME", "HOME"])
+def test_help_looks_for_the_cache_in_the_config_directory(
+    setting: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from stackyard.profiles import config_dir
+    from stackyard_cli.lazy import _cache_dir
+
+    for name in ("STACKYARD_CONFIG_PATH", "XDG_CONFIG_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(setting, str(tmp_path / "somewhere"))
+    assert _cache_dir() == str(config_dir() / "cache")

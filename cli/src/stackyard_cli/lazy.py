@@ -139,15 +139,27 @@ def plugin_command_help() -> dict[str, str]:
 
 
 def _cache_dir() -> str:
-    """``<global config dir>/cache``, without importing ``stackyard.profiles`` when STACKYARD_CONFIG_PATH is set."""
+    """``<global config dir>/cache`` as ``stackyard.profiles.config_dir()`` finds it, without importing it.
+
+    Importing the profiles module and platformdirs would cost ``--help`` about
+    half its time, so the usual locations are worked out here (a test keeps
+    them equal). A wrong guess only hides plugin commands from ``--help``: the
+    cache is keyed by Python environment, so whatever it lists is right.
+    """
     import os
+    import sys
 
-    env = os.environ.get("STACKYARD_CONFIG_PATH")  # stackyard.profiles.CONFIG_PATH_ENV (a test keeps them equal)
+    env = os.environ.get("STACKYARD_CONFIG_PATH")  # stackyard.profiles.CONFIG_PATH_ENV
     if env:
-        return os.path.join(os.path.realpath(os.path.expanduser(env)), "cache")
-    from stackyard.profiles import config_dir  # platformdirs: slower, but the same folder
-
-    return str(config_dir() / "cache")
+        base = os.path.realpath(os.path.expanduser(env))
+    elif sys.platform == "win32":
+        base = os.path.join(os.environ.get("LOCALAPPDATA", ""), "stackyard")
+    elif sys.platform == "darwin":
+        base = os.path.expanduser("~/Library/Application Support/stackyard")
+    else:
+        xdg = os.environ.get("XDG_CONFIG_HOME", "")
+        base = os.path.join(xdg if os.path.isabs(xdg) else os.path.expanduser("~/.config"), "stackyard")
+    return os.path.join(base, "cache")
 
 
 def load_plugin_command(name: str) -> click.Command | None:
