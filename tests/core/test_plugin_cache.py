@@ -39,8 +39,9 @@ def stackyard_alerter_flavors():
 LIST = """
 import json, sys
 from stackyard.plugins import get_registry
+from stackyard.profiles import config_dir
 from stackyard.enums import StackComponentType
-registry = get_registry()
+registry = get_registry(config_dir() / "cache")
 print(json.dumps({
     "flavors": [f.name for f in registry.flavors(StackComponentType.ALERTER)],
     "descriptions": [f.description for f in registry.flavors(StackComponentType.ALERTER)],

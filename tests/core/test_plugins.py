@@ -257,3 +257,16 @@ def test_what_a_plugin_prints_while_loading_goes_to_stderr(
     captured = capsys.readouterr()
     assert "HELLO FROM A PLUGIN" not in captured.out
     assert "HELLO FROM A PLUGIN" in captured.err
+
+
+def test_discovery_imports_no_profile_or_repository_module() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from stackyard.plugins import get_registry; from stackyard.enums import StackComponentType as T\n"
+        "r = get_registry(); [f.implementation for t in T for f in r.flavors(t)]\n"
+        "print(sorted(m for m in ('stackyard.profiles', 'stackyard.defaults', 'stackyard.repository') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"

@@ -244,3 +244,69 @@ def test_numpy_and_pandas_are_not_imported_to_register() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False", "False"]
+
+
+VECTOR_PLUGIN = """
+from stackyard import hookimpl
+
+HOOK_CALLS = []
+
+
+@hookimpl
+def stackyard_materializers():
+    HOOK_CALLS.append(1)
+    from vector_materializers import VectorMaterializer
+    return [VectorMaterializer]
+"""
+
+VECTOR_MATERIALIZERS = """
+import json
+from stackyard.materializers import BaseMaterializer
+
+
+class Vector:
+    def __init__(self, *xs):
+        self.xs = list(xs)
+
+
+class VectorMaterializer(BaseMaterializer):
+    ASSOCIATED_TYPES = (Vector,)
+
+    def save(self, data):
+        with self.open("vector.json", "w") as f:
+            json.dump(data.xs, f)
+
+    def load(self, data_type):
+        with self.open("vector.json") as f:
+            return Vector(*json.load(f))
+"""
+
+
+def test_plugin_materializers_come_from_the_one_discovery(make_plugin: Callable[..., Path], stack: Stack) -> None:
+    site = make_plugin("stackyard-vectors", "vector_plugin", VECTOR_PLUGIN)
+    (site / "vector_materializers.py").write_text(VECTOR_MATERIALIZERS)
+    from stackyard.plugins import get_registry
+
+    import vector_materializers
+    import vector_plugin
+
+    assert get_registry().materializers() == ["vector_materializers.VectorMaterializer"]
+    value, record = round_trip(stack, vector_materializers.Vector(1, 2))
+    assert (value.xs, record["materializer"]) == ([1, 2], "vector_materializers.VectorMaterializer")
+    assert vector_plugin.HOOK_CALLS == [1], "the hook is called once, by discovery, not again for materializers"
+
+
+def test_a_cached_discovery_gives_materializers_without_importing_the_plugin(make_plugin: Callable[..., Path]) -> None:
+    import subprocess
+    import sys
+
+    site = make_plugin("stackyard-vectors", "vector_plugin", VECTOR_PLUGIN)
+    (site / "vector_materializers.py").write_text(VECTOR_MATERIALIZERS)
+    code = (
+        "import sys; from stackyard.materializers import get_materializer_registry; "
+        "import vector_materializers as v; cls = get_materializer_registry().for_type(v.Vector); "
+        "print(cls.__name__, 'vector_plugin' in sys.modules)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(site), "PYTHONDONTWRITEBYTECODE": "1"}
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout.split() for _ in range(2)]
+    assert runs == [["VectorMaterializer", "True"], ["VectorMaterializer", "False"]]

@@ -64,12 +64,11 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
     if not value or ctx.resilient_parsing:
         return
     import stackyard
-    from stackyard.plugins import get_registry
 
     click.echo(f"stackyard-core {stackyard.__version__}")
     click.echo(f"stackyard-cli {__version__}")
     seen = set()
-    for plugin in get_registry().plugins:
+    for plugin in stackyard.Repository().get_plugins():
         if plugin.package not in seen:
             seen.add(plugin.package)
             click.echo(f"{plugin.package} {plugin.version}")
@@ -110,6 +109,7 @@ def _no_plugins(ctx: click.Context, _param: click.Parameter, value: bool) -> Non
     "--no-plugins",
     is_flag=True,
     expose_value=False,
+    is_eager=True,  # before --help, which lists plugin commands
     callback=_no_plugins,
     help="Load no plugin but the built-in local flavors (to rule out a misbehaving plugin).",
 )

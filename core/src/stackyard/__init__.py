@@ -13,7 +13,7 @@ __version__ = "0.1.0"
 __all__ = ["Repository", "hookimpl", "pipeline", "step", "__version__"]
 
 if TYPE_CHECKING:
-    from stackyard.hookspecs import hookimpl
+    from stackyard.plugins.hookspecs import hookimpl
     from stackyard.pipelines import pipeline, step
     from stackyard.repository import Repository
 
@@ -24,7 +24,7 @@ def __getattr__(name: str) -> Any:
 
         return Repository
     if name == "hookimpl":
-        from stackyard.hookspecs import hookimpl
+        from stackyard.plugins.hookspecs import hookimpl
 
         return hookimpl
     if name in ("pipeline", "step"):

@@ -19,12 +19,12 @@ DEFAULT_FLAVORS = {
 DEFAULT_PACKAGE = "stackyard-local"
 
 
-def create_default_stack(store, local_stores_path: Path) -> None:  # store: LocalStore
-    """Register the ``default`` components and the ``default`` stack in ``store``."""
+def create_default_stack(store, local_stores_path: Path, cache_dir: Path) -> None:  # store: LocalStore
+    """Register the ``default`` components and the ``default`` stack in ``store`` (plugin discovery cached in ``cache_dir``)."""
     from stackyard.plugins import get_registry
 
     logger.info("Initializing store...")
-    registry = get_registry()
+    registry = get_registry(cache_dir)
     records = []
     for component_type, flavor_name in DEFAULT_FLAVORS.items():
         try:

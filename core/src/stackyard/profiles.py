@@ -223,7 +223,7 @@ class GlobalConfig:
         profile = Profile(name, store_type, store_url, DEFAULT_NAME)
         from stackyard.defaults import create_default_stack
 
-        create_default_stack(profile.store(), self.local_stores_path)
+        create_default_stack(profile.store(), self.local_stores_path, self.path / "cache")
         write_toml(self._profile_file(name), profile.to_dict())
         return profile
 

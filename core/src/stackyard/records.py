@@ -80,7 +80,7 @@ class ComponentRecord:
     @property
     def missing_flavor_note(self) -> str:
         """``flavor missing (install PACKAGE)``: what to say when the flavor is not installed."""
-        from stackyard.known_flavors import package_for
+        from stackyard.plugins import package_for
 
         package = self.package or package_for(self.type, self.flavor)
         return f"flavor missing (install {package or 'the package that provides it'})"

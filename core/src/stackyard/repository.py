@@ -28,7 +28,7 @@ from stackyard.profiles import GlobalConfig, Profile
 if TYPE_CHECKING:
     from stackyard.catalog import Catalog
     from stackyard.flavor_resolver import FlavorResolver
-    from stackyard.plugins import Flavor, FlavorConflict, PluginInfo
+    from stackyard.plugins import CliCommand, Flavor, FlavorConflict, PluginInfo, PluginRegistry
     from stackyard.post_execution import PipelineRunView, PipelineView
     from stackyard.records import ComponentRecord
     from stackyard.stack.stack import Stack
@@ -76,6 +76,11 @@ class Repository:
     @property
     def _store(self) -> LocalStore:
         return self._context.profile.store()
+
+    def _plugins(self) -> PluginRegistry:
+        from stackyard.plugins import get_registry
+
+        return get_registry(self._global.path / "cache")
 
     def _flavors(self, store: LocalStore | None = None) -> FlavorResolver:
         from stackyard.flavor_resolver import FlavorResolver
@@ -303,11 +308,15 @@ class Repository:
 
     def get_plugins(self) -> list[PluginInfo]:
         """Every installed plugin entry point, with its status, hooks, flavors and errors."""
-        return list(self._flavors().registry.plugins)
+        return list(self._plugins().plugins)
 
     def get_flavor_conflicts(self) -> list[FlavorConflict]:
         """Flavors of one type and name provided by more than one package (the first one wins)."""
-        return list(self._flavors().registry.conflicts)
+        return list(self._plugins().conflicts)
+
+    def get_plugin_commands(self) -> dict[str, CliCommand]:
+        """The command groups plugins add to the ``stackyard`` command, by name."""
+        return self._plugins().commands()
 
     def reload_plugins(self) -> None:
         """Discover the installed plugins again (after installing or removing packages)."""

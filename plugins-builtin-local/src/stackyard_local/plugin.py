@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from stackyard.hookspecs import hookimpl
+from stackyard import hookimpl
 
 
 @hookimpl

@@ -8,13 +8,13 @@ registering never imports numpy or pandas. Anything unmatched is pickled.
 
 from __future__ import annotations
 
-import importlib
 import importlib.util
 import logging
 import sys
 from typing import Any
 
 from stackyard.exceptions import MaterializerError
+from stackyard.plugins.classes import import_object
 from stackyard.materializers.base_materializer import BaseMaterializer, materializer_path
 from stackyard.materializers.builtin import (
     BuiltInMaterializer,
@@ -24,8 +24,6 @@ from stackyard.materializers.builtin import (
 )
 
 logger = logging.getLogger("stackyard")
-
-HOOK_NAME = "stackyard_materializers"
 
 
 class MaterializerRegistry:
@@ -69,7 +67,7 @@ class MaterializerRegistry:
         for name in [n for n in self._by_name if n.partition(".")[0] in sys.modules]:
             cls = self._by_name.pop(name)
             try:
-                resolved = _import_object(name)
+                resolved = import_object(name)
             except Exception:  # noqa: BLE001 - a wrong name only means the type never matches
                 logger.debug("Materializer %s names a type that cannot be imported: %s", cls.__name__, name)
                 continue
@@ -80,7 +78,7 @@ class MaterializerRegistry:
         cls = self._by_path.get(path)
         if cls is None:
             try:
-                cls = _import_object(path)
+                cls = import_object(path)
             except Exception as exc:  # noqa: BLE001
                 raise MaterializerError(
                     f"The materializer {path} cannot be imported ({exc}); install the package that provides it."
@@ -88,20 +86,6 @@ class MaterializerRegistry:
             if not (isinstance(cls, type) and issubclass(cls, BaseMaterializer)):
                 raise MaterializerError(f"{path} is not a materializer class.")
         return cls
-
-
-def _import_object(path: str) -> Any:
-    """Import ``pkg.module.Name`` (the longest importable module prefix, then attributes)."""
-    parts = path.split(".")
-    for split in range(len(parts) - 1, 0, -1):
-        try:
-            obj = importlib.import_module(".".join(parts[:split]))
-        except ImportError:
-            continue
-        for attribute in parts[split:]:
-            obj = getattr(obj, attribute)
-        return obj
-    raise ImportError(f"cannot import {path}")
 
 
 def _builtin_materializers() -> list[type[BaseMaterializer]]:
@@ -118,30 +102,20 @@ def _builtin_materializers() -> list[type[BaseMaterializer]]:
 
 
 def _plugin_materializers(registry: MaterializerRegistry) -> list[type[BaseMaterializer]]:
-    """Call every installed plugin's ``stackyard_materializers`` hook, each on its own."""
-    from importlib.metadata import EntryPoint
-
-    import pluggy
-
-    from stackyard import hookspecs
+    """The installed plugins' materializer classes, imported from the paths discovery recorded."""
     from stackyard.plugins import get_registry
+    from stackyard.profiles import config_dir
 
-    result: list[Any] = []
-    for info in get_registry().plugins:
-        if info.status == "disabled" or HOOK_NAME not in info.hooks:
-            continue
+    plugins = get_registry(config_dir() / "cache")
+    for info in plugins.plugins:  # a broken hook was recorded by discovery; say so here too
+        registry.errors.extend(f"{info.package}: {e}" for e in info.errors if e.startswith("stackyard_materializers"))
+    result = []
+    for path in plugins.materializers():
         try:
-            plugin = EntryPoint(info.name, info.value, hookspecs.ENTRY_POINT_GROUP).load()
-            manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
-            manager.add_hookspecs(hookspecs)
-            manager.register(plugin)
-            for impl in manager.hook.stackyard_materializers.get_hookimpls():
-                classes = impl.function() or []
-                result.extend([classes] if isinstance(classes, type) else list(classes))
+            result.append(import_object(path))
         except Exception as exc:  # noqa: BLE001 - one broken plugin must not stop a pipeline
-            message = f"{info.package}: {HOOK_NAME} raised {type(exc).__name__}: {exc}"
-            registry.errors.append(message)
-            logger.warning("Skipping the materializers of plugin %s", message)
+            registry.errors.append(str(exc))
+            logger.warning("Skipping a plugin materializer: %s", exc)
     return result
 
 

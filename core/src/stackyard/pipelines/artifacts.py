@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from stackyard.exceptions import ArtifactNotFoundError, MaterializerError
 from stackyard.materializers.base_materializer import materializer_path
-from stackyard.materializers.registry import _import_object, get_materializer_registry
+from stackyard.materializers.registry import get_materializer_registry
+from stackyard.plugins.classes import import_object
 
 if TYPE_CHECKING:
     from stackyard.artifact_stores import BaseArtifactStore
@@ -46,7 +47,7 @@ def resolve_type(path: str | None) -> type | None:
         return None
     if path not in _types:
         try:
-            found = _import_object(path)
+            found = import_object(path)
             _types[path] = found if isinstance(found, type) else None
         except Exception:  # noqa: BLE001
             _types[path] = None
