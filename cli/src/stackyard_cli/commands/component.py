@@ -111,12 +111,9 @@ def register(name: str, flavor_name: str, parameters: tuple[str, ...]) -> None:
     Give the flavor's parameters as --key=value or --key value; see them with
     stackyard {cli} flavor describe FLAVOR.
     """
-    from stackyard.names import validate_name
-
     kind = _kind()
     config = parse_parameters(parameters)
     repo = open_repository()
-    validate_name("stack component", name)
     flavor = repo.get_flavor(kind, flavor_name)
     repo.register_stack_component(flavor.create(name, config))
     output.success(_fill("{Type}", kind) + f" '{name}' successfully registered!")
