@@ -51,6 +51,8 @@ class PipelineGraph:
         self.invocations: dict[str, StepInvocation] = {}
         self._order: list[str] | None = None
         self._upstream: dict[str, frozenset[str]] = {}
+        self._next_number: dict[str, int] = {}
+        """Per base name, the number to try first for its next twin: naming stays linear."""
 
     def __getitem__(self, name: str) -> StepInvocation:
         return self.invocations[name]
@@ -65,9 +67,10 @@ class PipelineGraph:
         """``base``, or ``base_2``, ``base_3``, ... if a step of that name is already in the graph."""
         if base not in self.invocations:
             return base
-        number = 2
+        number = self._next_number.get(base, 2)
         while f"{base}_{number}" in self.invocations:
             number += 1
+        self._next_number[base] = number + 1
         return f"{base}_{number}"
 
     def add(self, invocation: StepInvocation) -> None:

@@ -95,6 +95,32 @@ class Step:
         return StepOutputs(graph, name, self.output_names)
 
     def _bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+        plain = self._plain_parameters()
+        if plain is not None and len(args) <= len(plain):
+            # the common case, bound without inspect (pipelines of thousands of steps build linearly and fast)
+            arguments = dict(zip((name for name, _ in plain), args))
+            if not any(key in arguments for key in kwargs):
+                arguments.update(kwargs)
+                for name, default in plain:
+                    if name not in arguments and default is not inspect.Parameter.empty:
+                        arguments[name] = default
+                if len(arguments) == len(plain):
+                    return {name: arguments[name] for name, _ in plain}
+        return self._bind_checked(args, kwargs)
+
+    def _plain_parameters(self) -> tuple[tuple[str, Any], ...] | None:
+        """``(name, default)`` of each parameter if all are plain (positional or keyword), else ``None``."""
+        if not hasattr(self, "_plain"):
+            kinds = {p.kind for p in self.signature.parameters.values()}
+            self._plain = (
+                tuple((p.name, p.default) for p in self.signature.parameters.values())
+                if kinds <= {inspect.Parameter.POSITIONAL_OR_KEYWORD}
+                else None
+            )
+        return self._plain
+
+    def _bind_checked(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+        """Bind through ``inspect``, naming every unknown, duplicate or missing argument."""
         accepted = list(self.signature.parameters)
         unknown = [k for k in kwargs if k not in self.signature.parameters]
         if unknown:
