@@ -6,7 +6,7 @@ Reports, in one run, the median wall time of ``python -c pass``, ``python -c
 'import click'`` (the floor for any click CLI), ``stackyard
 --help``, ``stackyard stack list`` and ``stackyard artifact-store flavor
 list`` on a default profile and on a profile with 1,000 components and 200
-stacks, each with its ratio to ``python -c pass``. Commands run round-robin
+stacks, and ``stack list`` with 2,000 stacks, each with its ratio to ``python -c pass``. Commands run round-robin
 (one of each per round) so that a burst of load elsewhere on the machine hits
 them all alike. Everything happens in temporary config directories.
 
@@ -15,7 +15,7 @@ from the commands' environment) and warmed up first, as it is for anyone who
 installed stackyard with pip.
 
 Targets (docs/benchmarks.md): ``--help`` within 5x of ``python -c pass``,
-``stack list`` within 8x on the default profile and 12x on the large one.
+``stack list`` within 8x on the default profile and with 2,000 stacks, 12x on the large one.
 """
 
 from __future__ import annotations
@@ -31,10 +31,12 @@ from pathlib import Path
 
 COMPONENTS = 1000
 STACKS = 200
+MANY_STACKS = 2000
 TARGETS = {
     ("default", "stackyard --help"): 5.0,
     ("default", "stackyard stack list"): 8.0,
     ("large", "stackyard stack list"): 12.0,
+    ("2k-stacks", "stackyard stack list"): 8.0,
 }
 
 
@@ -78,6 +80,16 @@ def populate(config: Path, components: int, stacks: int) -> None:
         )
 
 
+def populate_stacks(config: Path, stacks: int) -> None:
+    """A default profile with ``stacks`` stacks (copies of the default one)."""
+    os.environ["STACKYARD_CONFIG_PATH"] = str(config)
+    from stackyard import Repository
+
+    repo = Repository()
+    for i in range(stacks - 1):
+        repo.copy_stack("default", f"stack-{i:04d}")
+
+
 def measure(commands: dict[str, tuple[list[str], dict[str, str]]], runs: int, warmup: int = 3) -> dict[str, float]:
     """Median wall time in milliseconds of each command, run round-robin."""
     times: dict[str, list[float]] = {name: [] for name in commands}
@@ -101,20 +113,24 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="stackyard-bench-") as folder:
         default_config, large_config = Path(folder) / "default", Path(folder) / "large"
+        many_config = Path(folder) / "2k-stacks"
         subprocess.run([*stackyard(), "stack", "list"], env=environment(default_config), capture_output=True, check=True)
         started = time.perf_counter()
         populate(large_config, COMPONENTS, STACKS)
+        populate_stacks(many_config, MANY_STACKS)
         setup = time.perf_counter() - started
 
         commands: dict[str, tuple[list[str], dict[str, str]]] = {
             "python -c pass": ([sys.executable, "-c", "pass"], environment(default_config)),
             "|python -c 'import click'": ([sys.executable, "-c", "import click"], environment(default_config)),
         }
-        for profile, config in (("default", default_config), ("large", large_config)):
+        for profile, config in (("default", default_config), ("large", large_config), ("2k-stacks", many_config)):
             env = environment(config)
             for words in (["--help"], ["stack", "list"], ["artifact-store", "flavor", "list"]):
-                if profile == "large" and words == ["--help"]:
+                if profile != "default" and words == ["--help"]:
                     continue  # --help reads no configuration
+                if profile == "2k-stacks" and words != ["stack", "list"]:
+                    continue
                 commands[f"{profile}|stackyard {' '.join(words)}"] = ([*stackyard(), *words], env)
         medians = measure(commands, args.runs)
 

@@ -225,7 +225,10 @@ def render_table(
     widths = [display_width(h) for h in headers]
     for row in rows:
         for i, cell in enumerate(row[:count]):
-            widths[i] = max(widths[i], *(display_width(part) for part in cell.split("\n")))
+            if "\n" in cell:
+                widths[i] = max(widths[i], *(display_width(part) for part in cell.split("\n")))
+            else:
+                widths[i] = max(widths[i], display_width(cell))
     if width is not None:
         narrow = [i for i, h in enumerate(headers) if h in shrinkable or h in wrap]
         before = list(widths)
@@ -240,6 +243,8 @@ def render_table(
         return left + join.join(fill * (w + 2) for w in widths) + right
 
     def content(cells: Sequence[str], bold: bool = False) -> list[str]:
+        if not bold and len(cells) == count and not any("\n" in cell for cell in cells):  # one line: most rows
+            return ["┃ " + " │ ".join(_fit(cell, w, a) for cell, w, a in zip(cells, widths, align)) + " ┃"]
         split = [(cells[i] if i < len(cells) else "").split("\n") for i in range(count)]
         result = []
         for index in range(max(len(parts) for parts in split)):

@@ -55,6 +55,9 @@ class StackComponentType(str, Enum):
         """Accept ``artifact_store``, ``artifact-store`` or the enum itself."""
         if isinstance(value, cls):
             return value
+        member = cls._value2member_map_.get(value)  # the spelling files use: no string work
+        if member is not None:
+            return member  # type: ignore[return-value]
         try:
             return cls(str(value).strip().lower().replace("-", "_"))
         except ValueError:
