@@ -272,7 +272,8 @@ class StackComponent(metaclass=_ComponentMeta):
         except InvalidNameError:
             raise
         except (ValueError, TypeError) as exc:
-            problems.append(str(exc))
+            if not problems:  # else it comes from a bad value, already reported, seen as None by later checks
+                problems.append(str(exc))
         finally:
             _PROBLEMS.reset(token)
         if problems:
