@@ -5,8 +5,9 @@ file in the cache folder, ``discovering-<pid>.json``, names the plugin and the
 discovering process (pid and start time); it is emptied after each plugin and
 removed when discovery ends. A marker left behind by a process that no longer
 runs names the plugin that killed it: the next discovery in the same Python
-environment turns it into ``crashed-<key>.json`` (one warning line), and the
-plugin is skipped — recorded as failed with the reason — until its entry
+environment turns it into ``crashed-<key>.json``, and the plugin is skipped —
+recorded as failed with the reason, which the CLI shows as one warning line
+where it warns about failed plugins — until its entry
 point's module file or its version changes. A marker whose owner still runs
 is another process discovering right now and is left alone.
 """
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import os
 import sys
 from typing import TYPE_CHECKING, Any
@@ -24,8 +24,6 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from stackyard.plugins.records import PluginInfo
-
-logger = logging.getLogger("stackyard")
 
 _MARKER_PREFIX = "discovering-"
 _CRASHED_PREFIX = "crashed-"
@@ -200,11 +198,6 @@ def _adopt(path: str, cache_dir: Path) -> None:
     except OSError:
         pass
     _remove(claim)
-    logger.warning(
-        "The plugin '%s' (%s %s) ended the process while it was being loaded (pid %s); it is skipped until it "
-        "changes (delete %s to try it again).",
-        data["name"], data["package"], data["version"], pid, target,
-    )
 
 
 def skip_reason(info: PluginInfo, crashed: dict[str, dict[str, Any]]) -> str | None:
