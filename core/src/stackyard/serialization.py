@@ -267,7 +267,8 @@ def structure_value(value: Any, tp: Any) -> Any:
     except Exception as exc:  # cattrs raises several kinds; fold them into one reason
         raise ValueError(_reason(exc, tp, value)) from None
     try:
-        problem = storable_problem(unstructure_value(result))
+        plain = result if isinstance(result, (str, int, float)) else unstructure_value(result)
+        problem = storable_problem(plain)
     except Exception:  # noqa: BLE001 - a type cattrs cannot turn into plain data is judged when stored
         problem = None
     if problem:
