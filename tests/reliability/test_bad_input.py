@@ -158,6 +158,16 @@ def test_generated_parameter_values_through_the_cli(stackyard: Callable[..., Any
 
 
 @FAST
+@given(key=odd_text)
+def test_generated_parameter_names_through_the_cli(stackyard: Callable[..., Any], key: str) -> None:
+    result = stackyard("alerter", "register", "probe", "--flavor=echo", "--webhook=w", f"--{key}=1")
+    if result.exit_code == 0:
+        assert stackyard("alerter", "delete", "probe").exit_code == 0
+    else:
+        assert len(max(result.stderr.splitlines(), key=len)) < 1200
+
+
+@FAST
 @given(kind=st.sampled_from(["profile", "stack", "component"]), name=names)
 def test_generated_names_through_the_cli(stackyard: Callable[..., Any], kind: str, name: str) -> None:
     if kind == "profile":

@@ -169,7 +169,7 @@ def test_a_plugin_cli_command_module_that_is_broken_fails_alone(site: Site) -> N
     assert_commands_work(site)
 
 
-def test_a_plugin_that_ends_the_process_is_named_once_and_skipped_until_it_changes(site: Site) -> None:
+def test_a_plugin_that_ends_the_process_is_named_and_skipped_until_it_changes(site: Site) -> None:
     site.ok("stack", "list")  # the default profile first: it needs no other plugin
     site.install("killer", "import os\nos._exit(9)\n")
     died = site.run("plugin", "list")

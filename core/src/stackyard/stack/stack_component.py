@@ -244,11 +244,14 @@ class StackComponent(metaclass=_ComponentMeta):
         missing or ill-typed parameter is reported at once in a
         :class:`~stackyard.exceptions.ComponentConfigError`.
         """
+        from stackyard.serialization import shorten
+
         params = parameters(cls)
         problems: list[str] = []
         unknown = sorted(set(config) - set(params) - {"name", "uuid"})
         if unknown:
-            problems.append("unknown parameter" + ("s " if len(unknown) > 1 else " ") + ", ".join(unknown))
+            shown = [k if k.isidentifier() and len(k) <= 60 else shorten(k) for k in map(str, unknown)]
+            problems.append("unknown parameter" + ("s " if len(unknown) > 1 else " ") + ", ".join(shown))
         missing = [p.name for p in params.values() if p.required and p.name not in config]
         if missing:
             problems.append("missing required parameter" + ("s " if len(missing) > 1 else " ") + ", ".join(missing))
