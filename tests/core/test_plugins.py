@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -270,3 +271,38 @@ def test_discovery_imports_no_profile_or_repository_module() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [
+        ("import sys\nsys.exit(2)\n", "SystemExit(2): the plugin tried to end the process"),
+        ("raise KeyboardInterrupt\n", "KeyboardInterrupt raised by the plugin itself"),
+    ],
+)
+def test_importing_a_flavor_class_that_exits_is_a_flavor_error(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], code: str, reason: str
+) -> None:
+    """A flavor class imported lazily (warm cache, materializers, CLI modules) is isolated like discovery."""
+    from stackyard.plugins import import_object
+
+    (isolated / "exiting_flavor.py").write_text("print('PRINTED AT IMPORT')\n" + code)
+    monkeypatch.syspath_prepend(str(isolated))
+    with pytest.raises(InvalidFlavorError, match=re.escape(reason)):
+        import_object("exiting_flavor.Flavor")
+    captured = capsys.readouterr()
+    assert "PRINTED AT IMPORT" in captured.err and "PRINTED AT IMPORT" not in captured.out
+
+
+def test_a_real_ctrl_c_in_plugin_code_goes_on() -> None:
+    import os
+    import signal
+
+    from stackyard.plugins.isolation import plugin_code
+
+    with pytest.raises(KeyboardInterrupt):
+        with plugin_code():
+            os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(1000):  # the handler runs between bytecodes
+                pass
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back

@@ -43,6 +43,10 @@ COMMANDS: dict[str, LazyCommand] = {
 }
 
 
+INTERRUPTED_EXIT_CODE = 130
+"""Exit code after Ctrl-C (128 + SIGINT), as shells use."""
+
+
 class RootGroup(LazyGroup):
     """The ``stackyard`` group: shows core logs and turns errors into one clean line."""
 
@@ -55,6 +59,9 @@ class RootGroup(LazyGroup):
                 return super().invoke(ctx)
             except (click.ClickException, click.exceptions.Exit, click.Abort):
                 raise
+            except KeyboardInterrupt:  # Ctrl-C: the shell's convention, not click's "Aborted!" and 1
+                click.echo("\nInterrupted.", err=True)
+                raise click.exceptions.Exit(INTERRUPTED_EXIT_CODE) from None
             except Exception as exc:
                 error = to_user_error(exc) or unexpected_error(exc)
                 raise error from exc

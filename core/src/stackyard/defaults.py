@@ -21,10 +21,10 @@ DEFAULT_PACKAGE = "stackyard-local"
 
 def create_default_stack(store, local_stores_path: Path, cache_dir: Path) -> None:  # store: LocalStore
     """Register the ``default`` components and the ``default`` stack in ``store`` (plugin discovery cached in ``cache_dir``)."""
-    from stackyard.plugins import get_registry
+    from stackyard.plugins import get_default_flavors_registry
 
     logger.info("Initializing store...")
-    registry = get_registry(cache_dir)
+    registry = get_default_flavors_registry(cache_dir)  # never needs any other plugin to work
     records = []
     for component_type, flavor_name in DEFAULT_FLAVORS.items():
         try:

@@ -226,3 +226,8 @@ class PipelineRunFailedError(StackyardError):
         self.error = error
         name = getattr(run, "name", "?")
         super().__init__(f"Pipeline run '{name}' failed." + (f" {error}" if error else ""))
+
+
+class PluginExitError(StackyardError):
+    """Plugin code, while imported or called, raised ``SystemExit`` (``sys.exit()``) or a
+    ``KeyboardInterrupt`` of its own (not Ctrl-C): a failure of that plugin, never an exit."""

@@ -14,6 +14,11 @@ if TYPE_CHECKING:
     from stackyard.stack import Stack
 
 
+def _at_most_1024_workers(value: int) -> None:
+    if isinstance(value, int) and value > 1024:
+        raise ValueError(f"max_workers: {value} worker processes is more than this machine can start; use at most 1024")
+
+
 class LocalOrchestrator(BaseOrchestrator):
     """Runs a pipeline's steps in dependency order on this machine.
 
@@ -30,7 +35,9 @@ class LocalOrchestrator(BaseOrchestrator):
     RUNTIME_OPTIONS: ClassVar[Mapping[str, Any]] = {"max_workers": int}
 
     max_workers: int = attrs.field(
-        default=1, metadata={"doc": "1: one step at a time, in this process; N: up to N steps in worker processes; 0: one per CPU"}
+        default=1,
+        validator=lambda _self, _field, value: _at_most_1024_workers(value),  # a bad value is refused, not tried at run time
+        metadata={"doc": "1: one step at a time, in this process; N (up to 1024): up to N steps in worker processes; 0: one per CPU"},
     )
     start_method: str = attrs.field(
         default="", metadata={"doc": "how workers start: fork, spawn or forkserver (empty: fork where available)"}

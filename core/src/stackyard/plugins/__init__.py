@@ -5,7 +5,9 @@
 - :mod:`~stackyard.plugins.registry`: what was found, by type and name;
 - :mod:`~stackyard.plugins.records`: typed records (plugins, flavors, conflicts, CLI commands);
 - :mod:`~stackyard.plugins.classes`: import by path, and the checks a flavor class must pass;
-- :mod:`~stackyard.plugins.cache`: discovery kept on disk.
+- :mod:`~stackyard.plugins.cache`: discovery kept on disk;
+- :mod:`~stackyard.plugins.isolation`: running plugin code (stdout to stderr, its ``sys.exit()`` a failure);
+- :mod:`~stackyard.plugins.markers`: noticing a plugin that ended the process while loading.
 
 The names below are imported on first use, so that reading the discovery
 cache (``stackyard --help``) does not import the rest.
@@ -25,14 +27,14 @@ BUILTIN_PACKAGE = "stackyard-local"
 if TYPE_CHECKING:
     from stackyard.plugins.classes import base_class, check_flavor_class, first_line, import_object, source_of
     from stackyard.plugins.hookspecs import ENTRY_POINT_GROUP, hookimpl, hookspec
-    from stackyard.plugins.loader import get_registry, is_disabled, reset_registry
+    from stackyard.plugins.loader import get_default_flavors_registry, get_registry, is_disabled, reset_registry
     from stackyard.plugins.records import CUSTOM_PACKAGE, CliCommand, Flavor, FlavorConflict, PluginInfo
     from stackyard.plugins.registry import PluginRegistry, missing_flavor_message, package_for
 
 _HOMES = {
     "classes": ("base_class", "check_flavor_class", "first_line", "import_object", "source_of"),
     "hookspecs": ("ENTRY_POINT_GROUP", "hookimpl", "hookspec"),
-    "loader": ("get_registry", "is_disabled", "reset_registry"),
+    "loader": ("get_default_flavors_registry", "get_registry", "is_disabled", "reset_registry"),
     "records": ("CUSTOM_PACKAGE", "CliCommand", "Flavor", "FlavorConflict", "PluginInfo"),
     "registry": ("PluginRegistry", "missing_flavor_message", "package_for"),
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from stackyard.enums import StackComponentType
-from stackyard.exceptions import InvalidFlavorError
+from stackyard.exceptions import InvalidFlavorError, PluginExitError
 
 if TYPE_CHECKING:
     from stackyard.stack.stack_component import StackComponent
@@ -14,20 +14,27 @@ if TYPE_CHECKING:
 def import_object(source: str) -> Any:
     """The object at ``pkg.module.Name`` or ``pkg.module:Name`` (nested names too).
 
-    Every failure is an :class:`InvalidFlavorError` saying what could not be imported and why.
+    Every failure is an :class:`InvalidFlavorError` saying what could not be imported and why,
+    ``sys.exit()`` in the imported code too; what it prints goes to stderr
+    (:func:`~stackyard.plugins.isolation.plugin_code`).
     """
     import pkgutil
+
+    from stackyard.plugins.isolation import plugin_code
 
     if not source or ("." not in source and ":" not in source):
         raise InvalidFlavorError(f"'{source}' is not an import path; use 'package.module.ClassName'.")
     try:
-        return pkgutil.resolve_name(source)
+        with plugin_code():
+            return pkgutil.resolve_name(source)
     except ModuleNotFoundError as exc:
         if exc.name is not None and (source.replace(":", ".") + ".").startswith(exc.name + "."):
             raise InvalidFlavorError(f"Cannot import '{exc.name}' for '{source}': {exc}") from None
         raise InvalidFlavorError(f"Importing '{source}' failed: {type(exc).__name__}: {exc}") from None
     except (AttributeError, ValueError) as exc:
         raise InvalidFlavorError(f"Cannot import '{source}': {exc}.") from None
+    except PluginExitError as exc:
+        raise InvalidFlavorError(f"Importing '{source}' failed: {exc}") from None
     except Exception as exc:  # anything the imported module raises
         raise InvalidFlavorError(f"Importing '{source}' failed: {type(exc).__name__}: {exc}") from None
 

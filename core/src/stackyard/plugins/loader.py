@@ -36,45 +36,75 @@ def is_disabled(info: PluginInfo, disabled: set[str]) -> bool:
     return "*" in disabled and info.package != BUILTIN_PACKAGE
 
 
-def discover() -> PluginRegistry:
+def discover(cache_dir: Path | None = None, packages: frozenset[str] | None = None) -> PluginRegistry:
     """Load every plugin entry point and collect what its hooks return, isolating failures.
 
-    Whatever plugins print while loading goes to stderr, so machine-readable
-    output on stdout (``--output json``) stays intact.
+    Plugin code runs inside :func:`~stackyard.plugins.isolation.plugin_code`:
+    what it prints goes to stderr, so machine-readable output on stdout
+    (``--output json``) stays intact, and its ``sys.exit()`` is its failure.
+    With ``cache_dir``, a marker there names the plugin being loaded, so a
+    plugin that ends the process is skipped by the next discoveries (see
+    :mod:`stackyard.plugins.markers`). ``packages`` limits discovery to
+    those distributions.
     """
-    import contextlib
-
     import pluggy
 
-    from stackyard.plugins import hookspecs
+    from stackyard.plugins import hookspecs, markers
 
     registry = PluginRegistry()
     manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
     manager.add_hookspecs(hookspecs)
     disabled = {part.strip() for part in os.environ.get(DISABLE_ENV, "").split(",") if part.strip()}
     before = set(sys.modules)
-    with contextlib.redirect_stdout(sys.stderr):
+    crashed = markers.crashed_plugins(cache_dir) if cache_dir is not None else {}
+    marker = markers.DiscoveryMarker(cache_dir) if cache_dir is not None else None
+    try:
         for ep in _entry_points(hookspecs.ENTRY_POINT_GROUP):
             dist = getattr(ep, "dist", None)
             info = PluginInfo(ep.name, ep.value, dist.metadata["Name"] if dist else "unknown", dist.version if dist else "unknown")
+            if packages is not None and info.package not in packages:
+                continue
             registry.plugins.append(info)
             if is_disabled(info, disabled):
                 info.status = "disabled"
                 continue
-            try:
-                plugin = ep.load()
-                manager.register(plugin, name=f"{info.package}:{ep.name}")
-            except (Exception, SystemExit) as exc:  # a plugin must never take the caller down
-                info.fail(f"cannot load {ep.value}: {type(exc).__name__}: {exc}")
+            reason = markers.skip_reason(info, crashed)
+            if reason:
+                info.fail(reason)
                 continue
-            for caller in manager.get_hookcallers(plugin) or []:
-                _collect(manager, caller, plugin, info, registry)
+            if marker is not None:
+                marker.loading(info)
+            _load_plugin(ep, info, manager, registry)
+            if marker is not None:
+                marker.done()
+    finally:
+        if marker is not None:
+            marker.close()
     # if any of these files changes, what plugins provide may change
     watched = {*(set(sys.modules) - before), *(p.value.partition(":")[0] for p in registry.plugins)}
     watched.update(f.implementation.__module__ for f in registry.all_flavors())
     paths = (getattr(sys.modules.get(name), "__file__", None) for name in watched)
     registry.files = sorted({os.path.abspath(path) for path in paths if path})
     return registry
+
+
+def _load_plugin(ep: Any, info: PluginInfo, manager: Any, registry: PluginRegistry) -> None:
+    """Import one plugin and call each of its hooks, recording every failure on ``info``."""
+    from stackyard.exceptions import PluginExitError
+    from stackyard.plugins.isolation import plugin_code
+
+    try:
+        with plugin_code():
+            plugin = ep.load()
+            manager.register(plugin, name=f"{info.package}:{ep.name}")
+    except PluginExitError as exc:
+        info.fail(f"cannot load {ep.value}: {exc}")
+        return
+    except Exception as exc:  # noqa: BLE001 - a plugin must never take the caller down
+        info.fail(f"cannot load {ep.value}: {type(exc).__name__}: {exc}")
+        return
+    for caller in manager.get_hookcallers(plugin) or []:
+        _collect(manager, caller, plugin, info, registry)
 
 
 def _entry_points(group: str) -> list[Any]:
@@ -107,13 +137,20 @@ def _collect(manager: Any, caller: Any, plugin: object, info: PluginInfo, regist
 
 def _call_hook(caller: Any, plugin: object, info: PluginInfo) -> list[Any]:
     """What this plugin's implementations of one hook return; a raising one is recorded on ``info``."""
+    from stackyard.exceptions import PluginExitError
+    from stackyard.plugins.isolation import plugin_code
+
     result: list[Any] = []
     for impl in caller.get_hookimpls():
         if impl.plugin is not plugin:
             continue
         try:
-            returned = impl.function()
-        except (Exception, SystemExit) as exc:  # a plugin must never take the caller down
+            with plugin_code():
+                returned = impl.function()
+        except PluginExitError as exc:
+            info.fail(f"{caller.name} raised {exc}")
+            continue
+        except Exception as exc:  # noqa: BLE001 - a plugin must never take the caller down
             info.fail(f"{caller.name} raised {type(exc).__name__}: {exc}")
             continue
         if returned is None:
@@ -179,11 +216,30 @@ def get_registry(cache_dir: Path | None = None) -> PluginRegistry:
 
         registry = cache.load(cache_dir) if cache_dir is not None else None
         if registry is None:
-            registry = discover()
+            registry = discover(cache_dir)
             if cache_dir is not None:
                 cache.save(registry, cache_dir)
         _cached = (key, registry)
     return _cached[1]
+
+
+def get_default_flavors_registry(cache_dir: Path | None = None) -> PluginRegistry:
+    """A registry holding at least the built-in ``stackyard-local`` flavors, for a new profile's default stack.
+
+    The registry this process already discovered, or the warm disk cache, if
+    there is one; else only ``stackyard-local`` is discovered (not kept), so a
+    fresh config dir never needs every installed plugin to work.
+    """
+    key = os.environ.get(DISABLE_ENV, "")
+    if _cached is not None and _cached[0] == key:
+        return _cached[1]
+    if cache_dir is not None:
+        from stackyard.plugins import cache
+
+        registry = cache.load(cache_dir)
+        if registry is not None:
+            return registry
+    return discover(cache_dir, packages=frozenset({BUILTIN_PACKAGE}))
 
 
 def reset_registry() -> None:

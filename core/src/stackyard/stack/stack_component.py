@@ -42,6 +42,10 @@ if TYPE_CHECKING:
 RESERVED_FIELDS = frozenset({"type", "flavor", "config"})
 """Names a flavor cannot use for a parameter (they describe the component itself)."""
 
+ALLOW_EMPTY = "allow_empty"
+"""Field metadata key: ``attrs.field(metadata={"allow_empty": True})`` lets a required
+text parameter be empty (by default ``--path=`` is refused: "path: must not be empty")."""
+
 _MUTABLE_DEFAULTS = (list, dict, set)
 
 
@@ -59,9 +63,12 @@ class _FieldConverter:
     other) instead of raised at once.
     """
 
-    def __init__(self, owner: type, name: str) -> None:
+    def __init__(self, owner: type, name: str, *, required: bool = False, allow_empty: bool = False) -> None:
         self.owner = owner
         self.name = name
+        self.required = required
+        """Whether the field has no default: then an empty text value is refused, unless ``allow_empty``."""
+        self.allow_empty = allow_empty
         self._type: Any = None
 
     def field_type(self) -> Any:
@@ -70,9 +77,12 @@ class _FieldConverter:
         return self._type
 
     def __call__(self, value: Any) -> Any:
-        from stackyard.serialization import structure_value
+        from stackyard.serialization import is_text_type, structure_value
 
         try:
+            if self.required and not self.allow_empty and isinstance(value, str) and not value.strip():
+                if is_text_type(self.field_type()):
+                    raise ValueError("must not be empty")
             return structure_value(value, self.field_type())
         except ValueError as exc:
             problems = _PROBLEMS.get()
@@ -119,7 +129,12 @@ def _transform_fields(cls: type, fields: list[attrs.Attribute]) -> list[attrs.At
         if isinstance(field.default, _MUTABLE_DEFAULTS):
             changes["default"] = attrs.Factory(functools.partial(copy.deepcopy, field.default))
         if field.converter is None:
-            changes["converter"] = _FieldConverter(cls, field.name)
+            changes["converter"] = _FieldConverter(
+                cls,
+                field.name,
+                required=field.default is attrs.NOTHING and field.name != "name",  # names: validate_name
+                allow_empty=bool(field.metadata.get(ALLOW_EMPTY)),
+            )
         result.append(field.evolve(**changes) if changes else field)
     return result
 
@@ -229,11 +244,14 @@ class StackComponent(metaclass=_ComponentMeta):
         missing or ill-typed parameter is reported at once in a
         :class:`~stackyard.exceptions.ComponentConfigError`.
         """
+        from stackyard.serialization import shorten
+
         params = parameters(cls)
         problems: list[str] = []
         unknown = sorted(set(config) - set(params) - {"name", "uuid"})
         if unknown:
-            problems.append("unknown parameter" + ("s " if len(unknown) > 1 else " ") + ", ".join(unknown))
+            shown = [k if k.isidentifier() and len(k) <= 60 else shorten(k) for k in map(str, unknown)]
+            problems.append("unknown parameter" + ("s " if len(unknown) > 1 else " ") + ", ".join(shown))
         missing = [p.name for p in params.values() if p.required and p.name not in config]
         if missing:
             problems.append("missing required parameter" + ("s " if len(missing) > 1 else " ") + ", ".join(missing))
@@ -257,7 +275,8 @@ class StackComponent(metaclass=_ComponentMeta):
         except InvalidNameError:
             raise
         except (ValueError, TypeError) as exc:
-            problems.append(str(exc))
+            if not problems:  # else it comes from a bad value, already reported, seen as None by later checks
+                problems.append(str(exc))
         finally:
             _PROBLEMS.reset(token)
         if problems:
