@@ -65,16 +65,18 @@ def test_older_databases_are_migrated_in_order(tmp_path: Path, monkeypatch: pyte
     old = SQLiteMetadataStore(name="old", uri=uri)
     run_id = old.create_run("p", "r1", stack={}, runtime_configuration={}, parameters={})
     old.close()
-    monkeypatch.setitem(module._MIGRATIONS, 2, "ALTER TABLE runs ADD COLUMN note TEXT DEFAULT 'migrated'")
-    monkeypatch.setattr(module, "SCHEMA_VERSION", 2)
+    following = module.SCHEMA_VERSION + 1
+    monkeypatch.setitem(module._MIGRATIONS, following, "ALTER TABLE runs ADD COLUMN note TEXT DEFAULT 'migrated'")
+    monkeypatch.setattr(module, "SCHEMA_VERSION", following)
     new = SQLiteMetadataStore(name="new", uri=uri)
-    assert new.schema_version == 2
+    assert new.schema_version == following
     assert new.get_run(run_id)["note"] == "migrated"
 
 
 def test_a_newer_database_is_refused_with_a_clear_error(tmp_path: Path) -> None:
     uri = tmp_path / "future.db"
     conn = sqlite3.connect(uri)
+    conn.execute(f"PRAGMA application_id = {module.APPLICATION_ID}")
     conn.execute("PRAGMA user_version = 99")
     conn.close()
     with pytest.raises(MetadataStoreError, match="schema version 99.*upgrade stackyard-local"):

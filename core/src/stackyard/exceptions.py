@@ -226,3 +226,7 @@ class PipelineRunFailedError(StackyardError):
         self.error = error
         name = getattr(run, "name", "?")
         super().__init__(f"Pipeline run '{name}' failed." + (f" {error}" if error else ""))
+
+
+class RunOwnerGoneError(StackyardError):
+    """The process that owns a pipeline run is gone: a step of it must not start or record anything more."""
