@@ -149,7 +149,10 @@ class SQLiteMetadataStore(BaseMetadataStore):
                     f"uri to another file."
                 )
             conn = self._open(path)
-            self._check_marker(conn)
+            self._check_marker(conn)  # before anything is written: another program's file stays as it was
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
             self._migrate(conn)
         except sqlite3.DatabaseError as exc:
             raise MetadataStoreError(
@@ -165,9 +168,6 @@ class SQLiteMetadataStore(BaseMetadataStore):
             f"{path.resolve().as_uri()}?mode=rw", uri=True, timeout=60, isolation_level=None, check_same_thread=False
         )
         conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("PRAGMA foreign_keys=ON")
         return conn
 
     def _create(self, path: Path) -> None:
