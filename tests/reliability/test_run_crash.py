@@ -19,7 +19,7 @@ import pytest
 
 from stackyard import Repository, pipeline, step
 from stackyard.exceptions import RunOwnerGoneError
-from stackyard.metadata_stores.liveness import GRACE_ENV, crash_reason, current_owner
+from stackyard.metadata_stores.liveness import GRACE_ENV, crash_reason, current_owner, process_start_time
 from stackyard.pipelines import ExecutionStatus
 from stackyard.pipelines.deployment import PipelineDeployment
 from stackyard.pipelines.runtime import RuntimeConfiguration
@@ -235,7 +235,8 @@ def test_a_step_whose_run_owner_died_records_nothing_more() -> None:
     instance = two_steps()
     run_id = store.create_run("two_steps", "orphaned", stack={}, runtime_configuration={}, parameters={})
     deployment = PipelineDeployment(instance, stack, RuntimeConfiguration({}, run_name="orphaned"), run_id)
-    deployment.owner = {**current_owner(), "pid": os.getppid()}  # run_step checks owners other than itself
+    parent = os.getppid()  # run_step checks owners other than its own process: let a live one own the run
+    deployment.owner = {**current_owner(), "pid": parent, "start_time": process_start_time(parent)}
     OWNER_DIES.update(deployment=deployment, dead=dead_owner())
     deployment.run_step("first")
     with pytest.raises(RunOwnerGoneError):

@@ -172,7 +172,7 @@ def _guard_parent(owner_pid: int, method: str) -> None:
 
 def _watch_parent(parent: int, owner_pid: int) -> None:
     """Exit the worker as soon as its parent changes (the parent died: it was re-parented)."""
-    from stackyard.metadata_stores.liveness import pid_exists
+    from stackyard.metadata_stores import pid_exists
 
     while True:
         if os.getppid() != parent or (owner_pid != parent and not pid_exists(owner_pid)):
