@@ -204,7 +204,9 @@ class SQLiteMetadataStore(BaseMetadataStore):
         if conn.execute("PRAGMA user_version").fetchone()[0] >= 1 and _TABLES <= tables:
             return  # made by this store before it wrote a marker; the next migration adds it
         conn.close()
-        what = "an empty SQLite database" if not tables else f"a SQLite database of another program (tables: {', '.join(sorted(tables)[:5])})"
+        what = "an empty SQLite database"
+        if tables:
+            what = f"a SQLite database of another program (tables: {', '.join(sorted(tables)[:5])})"
         raise MetadataStoreError(
             f"The metadata database {self.uri} is {what}, not one this metadata store made, so it is left "
             "untouched; delete it to start a new run history there, or set the metadata store's uri to another file."
