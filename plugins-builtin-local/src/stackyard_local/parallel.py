@@ -32,6 +32,7 @@ import threading
 import time
 import traceback
 import uuid
+import warnings
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -60,7 +61,11 @@ def run_in_processes(deployment: PipelineDeployment, max_workers: int, start_met
         initargs=(os.getpid(), method),
     )
     try:
-        _schedule(deployment, executor, token, payload)
+        with warnings.catch_warnings():
+            # Python 3.12+ warns about forking beside other threads; the one running (the run's
+            # heartbeat) never holds a lock across a fork (stackyard.metadata_stores.liveness).
+            warnings.filterwarnings("ignore", r".*multi-threaded.*fork", DeprecationWarning)
+            _schedule(deployment, executor, token, payload)
     except Exception:
         executor.shutdown(wait=True, cancel_futures=True)  # nothing runs any more: a step failed
         raise
