@@ -65,16 +65,18 @@ def test_older_databases_are_migrated_in_order(tmp_path: Path, monkeypatch: pyte
     old = SQLiteMetadataStore(name="old", uri=uri)
     run_id = old.create_run("p", "r1", stack={}, runtime_configuration={}, parameters={})
     old.close()
-    monkeypatch.setitem(module._MIGRATIONS, 2, "ALTER TABLE runs ADD COLUMN note TEXT DEFAULT 'migrated'")
-    monkeypatch.setattr(module, "SCHEMA_VERSION", 2)
+    following = module.SCHEMA_VERSION + 1
+    monkeypatch.setitem(module._MIGRATIONS, following, "ALTER TABLE runs ADD COLUMN note TEXT DEFAULT 'migrated'")
+    monkeypatch.setattr(module, "SCHEMA_VERSION", following)
     new = SQLiteMetadataStore(name="new", uri=uri)
-    assert new.schema_version == 2
+    assert new.schema_version == following
     assert new.get_run(run_id)["note"] == "migrated"
 
 
 def test_a_newer_database_is_refused_with_a_clear_error(tmp_path: Path) -> None:
     uri = tmp_path / "future.db"
     conn = sqlite3.connect(uri)
+    conn.execute(f"PRAGMA application_id = {module.APPLICATION_ID}")
     conn.execute("PRAGMA user_version = 99")
     conn.close()
     with pytest.raises(MetadataStoreError, match="schema version 99.*upgrade stackyard-local"):
@@ -120,3 +122,103 @@ def test_a_failed_run_fails_its_unfinished_steps(tmp_path: Path) -> None:
     store.finish_run(run_id, "failed", error="killed")
     step = store.get_step(run_id, "stuck")
     assert step["status"] == "failed" and "stopped before" in step["error"]
+
+
+# -- a database file this store did not make is never re-initialised -----------------------
+
+V1_SCHEMA = module._MIGRATIONS[1]
+
+
+def test_an_empty_file_is_refused_and_left_alone(tmp_path: Path) -> None:
+    uri = tmp_path / "db" / "metadata.db"
+    uri.parent.mkdir()
+    uri.touch()
+    with pytest.raises(MetadataStoreError) as caught:
+        SQLiteMetadataStore(name="x", uri=str(uri)).get_runs()
+    message = str(caught.value)
+    assert str(uri) in message and "empty file" in message and "delete it" in message and "uri" in message
+    assert uri.stat().st_size == 0 and sorted(p.name for p in uri.parent.iterdir()) == ["metadata.db"]
+
+
+@pytest.mark.parametrize("content", ["CREATE TABLE users (name TEXT); INSERT INTO users VALUES ('ada')", ""])
+def test_another_programs_database_is_refused_and_left_alone(tmp_path: Path, content: str) -> None:
+    uri = tmp_path / "theirs.db"
+    conn = sqlite3.connect(uri)
+    conn.executescript(content or "PRAGMA user_version = 0; CREATE TABLE t (x); DROP TABLE t")
+    conn.close()
+    before = uri.read_bytes()
+    with pytest.raises(MetadataStoreError, match=r"theirs\.db is (a SQLite database of another program|an empty SQLite database).*delete it.*uri"):
+        SQLiteMetadataStore(name="x", uri=str(uri)).get_runs()
+    assert uri.read_bytes() == before
+
+
+def test_a_missing_file_is_created_with_the_marker_and_reopens(tmp_path: Path) -> None:
+    uri = tmp_path / "new" / "metadata.db"
+    store = SQLiteMetadataStore(name="x", uri=str(uri))
+    run_id = store.create_run("p", "r", stack={}, runtime_configuration={}, parameters={})
+    store.close()
+    assert sqlite3.connect(uri).execute("PRAGMA application_id").fetchone()[0] == module.APPLICATION_ID
+    assert SQLiteMetadataStore(name="y", uri=str(uri)).get_run(run_id)["name"] == "r"
+    assert sorted(p.name for p in uri.parent.iterdir() if p.name.endswith(".tmp")) == []
+
+
+def _open_and_record(uri: str, name: str) -> None:
+    SQLiteMetadataStore(name=name, uri=uri).create_run("p", name, stack={}, runtime_configuration={}, parameters={})
+
+
+def test_processes_creating_one_database_at_once_all_use_it(tmp_path: Path) -> None:
+    uri = str(tmp_path / "race" / "metadata.db")
+    context = multiprocessing.get_context("spawn")
+    openers = [context.Process(target=_open_and_record, args=(uri, f"p{n}")) for n in range(4)]
+    for opener in openers:
+        opener.start()
+    for opener in openers:
+        opener.join(120)
+    assert [o.exitcode for o in openers] == [0, 0, 0, 0]
+    assert sorted(r["name"] for r in SQLiteMetadataStore(name="r", uri=uri).get_runs()) == ["p0", "p1", "p2", "p3"]
+
+
+def test_a_version_1_database_keeps_its_runs_and_its_stuck_runs_read_as_crashed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from stackyard.metadata_stores.liveness import GRACE_ENV, crash_reason
+
+    uri = tmp_path / "v1.db"
+    conn = sqlite3.connect(uri)  # what stackyard-local 0.1 made: schema 1, no marker, no heartbeats
+    conn.executescript(V1_SCHEMA)
+    conn.executescript(
+        "PRAGMA user_version = 1;"
+        "INSERT INTO pipelines VALUES ('p1', 'p', 1.0);"
+        "INSERT INTO runs (id, pipeline_id, name, status, started, ended, stack, runtime_configuration)"
+        " VALUES ('done', 'p1', 'finished', 'completed', 1.0, 2.0, '{}', '{}'),"
+        " ('stuck', 'p1', 'killed-long-ago', 'running', 3.0, NULL, '{}', '{}');"
+    )
+    conn.close()
+    store = SQLiteMetadataStore(name="x", uri=str(uri))
+    assert store.schema_version == module.SCHEMA_VERSION
+    assert store.get_run("done")["status"] == "completed" and store.get_run("done")["heartbeat"] is None
+    stuck = store.get_run("stuck")
+    assert (stuck["owner"], stuck["heartbeat"]) == (None, 3.0)  # its last sign of life: it started
+    monkeypatch.setenv(GRACE_ENV, "60")
+    assert "No heartbeat" in (crash_reason(stuck) or "")
+    assert sqlite3.connect(uri).execute("PRAGMA application_id").fetchone()[0] == module.APPLICATION_ID
+
+
+def test_the_cli_names_an_empty_database_file_in_one_line(isolated: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from stackyard import Repository
+
+    stackyard = str(Path(sys.executable).with_name("stackyard"))
+    uri = Path(Repository().active_stack.metadata_store.uri)
+    uri.parent.mkdir(parents=True, exist_ok=True)
+    uri.write_bytes(b"")
+    result = subprocess.run(
+        [stackyard, "pipeline", "runs"], env={**os.environ, "NO_COLOR": "1"}, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stdout + result.stderr
+    errors = [line for line in (result.stdout + result.stderr).splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and str(uri) in errors[0] and "empty file" in errors[0]
+    assert uri.read_bytes() == b""

@@ -231,3 +231,7 @@ class PipelineRunFailedError(StackyardError):
 class PluginExitError(StackyardError):
     """Plugin code, while imported or called, raised ``SystemExit`` (``sys.exit()``) or a
     ``KeyboardInterrupt`` of its own (not Ctrl-C): a failure of that plugin, never an exit."""
+
+
+class RunOwnerGoneError(StackyardError):
+    """The process that owns a pipeline run is gone: a step of it must not start or record anything more."""

@@ -5,6 +5,12 @@ WAL mode lets readers work while a step writes, and every write is one
 record at the same time (each process and thread has its own connection).
 The schema version is SQLite's ``user_version``; opening a database runs the
 migrations it is missing, in order, in one transaction.
+
+A database this store made carries :data:`APPLICATION_ID` (SQLite's
+``application_id``; databases from before version 2 are known by their
+tables). A new database is built in a temporary file and linked into place,
+so no process ever sees it half made; an existing file that is empty or is
+another program's database is refused, never re-initialised.
 """
 
 from __future__ import annotations
@@ -80,10 +86,20 @@ _MIGRATIONS: dict[int, str] = {
     CREATE INDEX steps_by_cache_key ON steps(cache_key, status, ended);
     CREATE INDEX step_artifacts_by_artifact ON step_artifacts(artifact_id);
     """,
+    # liveness: who runs a run, and when it last said so (old runs still running: since they started)
+    2: """
+    ALTER TABLE runs ADD COLUMN owner TEXT;
+    ALTER TABLE runs ADD COLUMN heartbeat REAL;
+    UPDATE runs SET heartbeat = started WHERE status = 'running';
+    CREATE INDEX runs_by_status ON runs(status);
+    """,
 }
+APPLICATION_ID = 0x53594D44
+"""SQLite ``application_id`` of a Stackyard metadata database ("SYMD")."""
+_TABLES = frozenset({"pipelines", "runs", "steps", "artifacts", "step_artifacts"})
 SCHEMA_VERSION = max(_MIGRATIONS)
 
-_JSON_COLUMNS = frozenset({"parameters", "upstream", "extra", "stack", "runtime_configuration"})
+_JSON_COLUMNS = frozenset({"parameters", "upstream", "extra", "stack", "runtime_configuration", "owner"})
 _RUN_SELECT = (
     "SELECT runs.*, pipelines.name AS pipeline_name FROM runs JOIN pipelines ON pipelines.id = runs.pipeline_id"
 )
@@ -122,19 +138,79 @@ class SQLiteMetadataStore(BaseMetadataStore):
         return conn
 
     def _connect(self) -> sqlite3.Connection:
-        Path(self.uri).parent.mkdir(parents=True, exist_ok=True)
+        path = Path(self.uri)
         try:
-            conn = sqlite3.connect(self.uri, timeout=60, isolation_level=None, check_same_thread=False)
-            conn.row_factory = sqlite3.Row
+            if not path.exists():
+                self._create(path)
+            elif _is_empty(path):
+                raise MetadataStoreError(
+                    f"The metadata database {self.uri} is an empty file, not a database this metadata store "
+                    f"made; delete it to start a new (empty) run history there, or set the metadata store's "
+                    f"uri to another file."
+                )
+            conn = self._open(path)
+            self._check_marker(conn)  # before anything is written: another program's file stays as it was
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             self._migrate(conn)
         except sqlite3.DatabaseError as exc:
             raise MetadataStoreError(
-                f"The metadata database {self.uri} cannot be opened ({exc}); move it away to start a new one."
+                f"The metadata database {self.uri} cannot be opened ({exc}); move it away to start a new one, "
+                "or set the metadata store's uri to another file."
             ) from None
         return conn
+
+    @staticmethod
+    def _open(path: Path) -> sqlite3.Connection:
+        """A connection to the existing database ``path`` (never creating it)."""
+        conn = sqlite3.connect(
+            f"{path.resolve().as_uri()}?mode=rw", uri=True, timeout=60, isolation_level=None, check_same_thread=False
+        )
+        conn.row_factory = sqlite3.Row
+        return conn
+
+    def _create(self, path: Path) -> None:
+        """Make a new database at ``path`` whole: built aside, then linked in unless another process was first."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{uuidlib.uuid4().hex}.tmp")
+        try:
+            conn = sqlite3.connect(str(temporary), isolation_level=None)
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                self._migrate(conn)
+            finally:
+                conn.close()
+            try:
+                os.link(temporary, path)  # fails if the file exists: never replaces another process's database
+            except FileExistsError:
+                pass
+            except OSError:  # a file system without hard links
+                from stackyard.files import locked
+
+                with locked(path.parent):
+                    if not path.exists():
+                        os.replace(temporary, path)
+        finally:
+            for leftover in (temporary, Path(f"{temporary}-wal"), Path(f"{temporary}-shm")):
+                leftover.unlink(missing_ok=True)
+
+    def _check_marker(self, conn: sqlite3.Connection) -> None:
+        """Refuse a SQLite database this store did not make (no marker, and not our tables from before it)."""
+        if conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID:
+            return
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if conn.execute("PRAGMA user_version").fetchone()[0] >= 1 and _TABLES <= tables:
+            return  # made by this store before it wrote a marker; the next migration adds it
+        conn.close()
+        what = "an empty SQLite database"
+        if tables:
+            what = f"a SQLite database of another program (tables: {', '.join(sorted(tables)[:5])})"
+        raise MetadataStoreError(
+            f"The metadata database {self.uri} is {what}, not one this metadata store made, so it is left "
+            "untouched; delete it to start a new run history there, or set the metadata store's uri to another file."
+        )
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -153,6 +229,7 @@ class SQLiteMetadataStore(BaseMetadataStore):
                     if statement.strip():
                         conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {target}")
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -203,9 +280,12 @@ class SQLiteMetadataStore(BaseMetadataStore):
                 )
                 pipeline_id = conn.execute("SELECT id FROM pipelines WHERE name = ?", (pipeline_name,)).fetchone()[0]
                 conn.execute(
-                    "INSERT INTO runs (id, pipeline_id, name, status, started, stack, runtime_configuration,"
-                    " parameters) VALUES (?, ?, ?, 'running', ?, ?, ?, ?)",
-                    (run_id, pipeline_id, run_name, now, _dump(stack), _dump(runtime_configuration), _dump(parameters)),
+                    "INSERT INTO runs (id, pipeline_id, name, status, started, heartbeat, stack,"
+                    " runtime_configuration, parameters) VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?)",
+                    (
+                        run_id, pipeline_id, run_name, now, now, _dump(stack), _dump(runtime_configuration),
+                        _dump(parameters),
+                    ),
                 )
         except sqlite3.IntegrityError:
             raise RunExistsError(f"A pipeline run named '{run_name}' already exists; choose another run_name.") from None
@@ -223,6 +303,40 @@ class SQLiteMetadataStore(BaseMetadataStore):
                     " WHERE run_id = ? AND status = 'running'",
                     (now, "The run stopped before this step finished.", run_id),
                 )
+
+    # -- liveness ------------------------------------------------------------------
+
+    def heartbeat(self, run_id: str, *, owner: Mapping[str, Any] | None = None) -> None:
+        with self._write() as conn:
+            if owner is None:
+                conn.execute("UPDATE runs SET heartbeat = ? WHERE id = ?", (time.time(), run_id))
+            else:
+                conn.execute(
+                    "UPDATE runs SET heartbeat = ?, owner = ? WHERE id = ?", (time.time(), _dump(owner), run_id)
+                )
+
+    def mark_crashed(self, run_id: str, reason: str) -> bool:
+        now = time.time()
+        with self._write() as conn:
+            changed = conn.execute(
+                "UPDATE runs SET status = 'crashed', ended = ?, error = ? WHERE id = ? AND status = 'running'",
+                (now, reason, run_id),
+            ).rowcount
+            if changed:
+                conn.execute(
+                    "UPDATE steps SET status = 'crashed', ended = ?, error = COALESCE(error, ?)"
+                    " WHERE run_id = ? AND status = 'running'",
+                    (now, "The run's process ended before this step finished.", run_id),
+                )
+        return bool(changed)
+
+    def get_unfinished_runs(self, pipeline_name: str | None = None) -> list[dict[str, Any]]:
+        if pipeline_name is None:
+            return self._query(_RUN_SELECT + " WHERE runs.status = 'running' ORDER BY runs.started, runs.rowid")
+        return self._query(
+            _RUN_SELECT + " WHERE runs.status = 'running' AND pipelines.name = ? ORDER BY runs.started, runs.rowid",
+            (pipeline_name,),
+        )
 
     # -- writing steps ----------------------------------------------------------
 
@@ -335,6 +449,12 @@ class SQLiteMetadataStore(BaseMetadataStore):
             "SELECT * FROM steps WHERE cache_key = ? AND status = 'completed' ORDER BY ended DESC LIMIT ?",
             (cache_key, limit),
         )
+
+
+def _is_empty(path: Path) -> bool:
+    """Whether the database file holds nothing (not even in its write-ahead log)."""
+    wal = Path(f"{path}-wal")
+    return path.stat().st_size == 0 and (not wal.exists() or wal.stat().st_size == 0)
 
 
 def _link(conn: sqlite3.Connection, step_id: str, artifacts: Mapping[str, str], direction: str) -> None:

@@ -7,7 +7,9 @@ values. The keys each method returns:
 
 - pipeline: ``id``, ``name``, ``created``
 - run: ``id``, ``name``, ``pipeline_name``, ``status``, ``started``, ``ended``,
-  ``stack`` (name and components), ``runtime_configuration``, ``parameters``, ``error``
+  ``stack`` (name and components), ``runtime_configuration``, ``parameters``, ``error``,
+  ``owner`` (``host``, ``pid``, ``start_time``, ``heartbeat_interval`` of the process
+  running it, or ``None``), ``heartbeat`` (when that process last said it is alive)
 - step: ``id``, ``run_id``, ``name``, ``status``, ``started``, ``ended``,
   ``parameters``, ``upstream`` (step names), ``cache_key``, ``cached_from``
   (the step whose outputs a cached step reuses), ``error``
@@ -17,6 +19,13 @@ values. The keys each method returns:
 
 Several processes may write to one store at once (parallel steps); a flavor
 must make each method atomic.
+
+Liveness: the process running a pipeline records itself as the run's owner
+and refreshes the run's heartbeat (:meth:`BaseMetadataStore.heartbeat`) every
+few seconds; readers decide from both whether a ``running`` run has crashed
+(:mod:`stackyard.metadata_stores.liveness`), and the next run of the pipeline
+records that (:meth:`BaseMetadataStore.mark_crashed`). A flavor written before
+liveness existed keeps working: its runs simply never show as crashed.
 """
 
 from __future__ import annotations
@@ -51,6 +60,40 @@ class BaseMetadataStore(StackComponent):
     @abstractmethod
     def finish_run(self, run_id: str, status: str, *, error: str | None = None) -> None:
         """Set a run's final status, end time and error; steps still ``running`` become ``failed``."""
+
+    # -- liveness -------------------------------------------------------------
+
+    def heartbeat(self, run_id: str, *, owner: Mapping[str, Any] | None = None) -> None:
+        """Record that the run's owning process is alive now (and, when given, who that process is).
+
+        ``create_run`` should record the run's start time as its first heartbeat,
+        so a run whose process dies before its first heartbeat is still seen.
+        The default raises ``NotImplementedError``: the run then has no
+        heartbeat and never shows as crashed.
+        """
+        raise NotImplementedError(f"The {type(self).FLAVOR} metadata store records no heartbeats.")
+
+    def mark_crashed(self, run_id: str, reason: str) -> bool:
+        """Record a ``running`` run as ``crashed`` with ``reason``; its ``running`` steps become ``crashed``.
+
+        Returns whether the run was still ``running`` (a finished run is left
+        alone). The default reads the run and calls :meth:`finish_run`; a
+        flavor should make the check and the update one atomic write.
+        """
+        from stackyard.pipelines.status import ExecutionStatus
+
+        record = self.get_run(run_id)
+        if record is None or record.get("status") != ExecutionStatus.RUNNING.value:
+            return False
+        self.finish_run(run_id, ExecutionStatus.CRASHED.value, error=reason)
+        return True
+
+    def get_unfinished_runs(self, pipeline_name: str | None = None) -> list[dict[str, Any]]:
+        """Runs (of one pipeline, or all) still recorded as ``running``, oldest first.
+
+        The default filters :meth:`get_runs`; a flavor may query them directly.
+        """
+        return [r for r in self.get_runs(pipeline_name) if r.get("status") == "running"]
 
     # -- writing steps -----------------------------------------------------------
 

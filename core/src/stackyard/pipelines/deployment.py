@@ -8,17 +8,25 @@ pickles, its steps by reference). ``run_step`` does everything else: caching,
 loading inputs, the components' step hooks, writing outputs, recording.
 A failing step raises its own exception from ``run_step``; stop starting new
 steps then and let the exception out of ``run_pipeline``.
+
+In another process on the same host (a worker), ``run_step`` first checks that
+the run's owner (the process that started the run) is alive, before it starts
+a step and before it records the step's outcome: if the owner is gone it
+raises :class:`~stackyard.exceptions.RunOwnerGoneError` and records nothing,
+so a step never shows as completed after its run crashed.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import time
 import traceback
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from stackyard.exceptions import RemoteStepError, StackyardError
+from stackyard.exceptions import RemoteStepError, RunOwnerGoneError, StackyardError
+from stackyard.metadata_stores.liveness import owner_is_gone
 from stackyard.pipelines.artifacts import read_artifact, write_artifact
 from stackyard.pipelines.caching import (
     UncacheableParametersError,
@@ -55,6 +63,8 @@ class PipelineDeployment:
         self.runtime_configuration = runtime_configuration
         self.run_id = run_id
         self.enable_cache = enable_cache and instance.enable_cache
+        self.owner: dict[str, Any] | None = None
+        """The process that runs the pipeline (``host``, ``pid``, ``start_time``), if the metadata store records it."""
         self._outputs: dict[str, dict[str, dict[str, Any]]] = {}
 
     @property
@@ -83,8 +93,18 @@ class PipelineDeployment:
 
     # -- running one step -----------------------------------------------------
 
+    def check_owner(self) -> None:
+        """Raise :class:`RunOwnerGoneError` if this runs outside the run's owner and the owner is gone."""
+        owner = self.owner
+        if owner is not None and owner.get("pid") != os.getpid() and owner_is_gone(owner):
+            raise RunOwnerGoneError(
+                f"The process that started run '{self.run_name}' (pid {owner.get('pid')}) is gone; "
+                "its steps stop without recording anything."
+            )
+
     def run_step(self, name: str) -> ExecutionStatus:
         """Run step ``name`` (or serve it from cache) and record it; raise what the step raised."""
+        self.check_owner()
         invocation = self.pipeline.graph[name]
         stack = self.stack
         metadata_store = stack.metadata_store
@@ -126,9 +146,11 @@ class PipelineDeployment:
         try:
             records = self._execute(invocation, inputs)
         except BaseException as exc:
+            self.check_owner()
             metadata_store.finish_step(step_id, ExecutionStatus.FAILED, error=_error_text(exc))
             logger.info("Step '%s' failed: %s", name, _error_line(exc))
             raise
+        self.check_owner()
         ids = metadata_store.finish_step(step_id, ExecutionStatus.COMPLETED, outputs=records)
         self._outputs[name] = {n: {**r, "id": ids.get(n, r["id"])} for n, r in records.items()}
         logger.info("Step '%s' has finished in %.3fs.", name, time.perf_counter() - started)

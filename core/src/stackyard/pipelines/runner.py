@@ -1,7 +1,9 @@
 """Running a pipeline instance on a stack: the lifecycle around the orchestrator.
 
 1. validate the stack; warn about runtime options no component declares;
-2. record the run (``running``) in the metadata store;
+   record as ``crashed`` the earlier runs of the pipeline whose process is gone;
+2. record the run (``running``) and its owner (this process) in the metadata
+   store, and keep its heartbeat fresh from a daemon thread until it ends;
 3. ``prepare_pipeline_deployment(pipeline, stack, runtime_configuration)``,
    then ``prepare_pipeline_run()`` on every component;
 4. ``orchestrator.run_pipeline(deployment, stack, runtime_configuration)``;
@@ -20,6 +22,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from stackyard.exceptions import PipelineRunFailedError, RunExistsError, StackyardError
+from stackyard.metadata_stores.liveness import Heartbeat, crash_reason
 from stackyard.names import validate_name
 from stackyard.pipelines.deployment import PipelineDeployment, _call_each, _error_line
 from stackyard.pipelines.runtime import RuntimeConfiguration, convert_options, warn_unknown_options
@@ -58,6 +61,7 @@ def run_pipeline(
     assert metadata_store is not None and orchestrator is not None
     if run_name is not None:
         validate_name("run", run_name)
+    mark_crashed_runs(metadata_store, instance.name)
     run_id, run_name = _create_run(metadata_store, instance, stack, run_name, options)
     configuration = RuntimeConfiguration(options, run_name=run_name, enable_cache=enable_cache)
     deployment = PipelineDeployment(
@@ -67,7 +71,10 @@ def run_pipeline(
     status, error = ExecutionStatus.FAILED, None
     failure: Exception | None = None
     components = list(stack)
+    heartbeat: Heartbeat | None = None
     try:
+        heartbeat = _start_heartbeat(metadata_store, run_id)
+        deployment.owner = heartbeat.owner if heartbeat is not None else None
         for component in components:
             component.prepare_pipeline_deployment(instance, stack, configuration)
         for component in components:
@@ -86,6 +93,8 @@ def run_pipeline(
             status, error = ExecutionStatus.FAILED, f"cleanup_pipeline_run failed: {_error_line(exc)}"
             failure = exc
         finally:
+            if heartbeat is not None:
+                heartbeat.stop()
             metadata_store.finish_run(run_id, status, error=error)
             logger.debug("Pipeline run '%s' %s.", run_name, status.value)
     run = PipelineRunView(metadata_store.get_run(run_id) or {}, stack)
@@ -93,6 +102,26 @@ def run_pipeline(
         failed = [s["name"] for s in metadata_store.get_steps(run_id) if s["status"] == ExecutionStatus.FAILED.value]
         raise PipelineRunFailedError(run, failed[0] if failed else None, error) from failure
     return run
+
+
+def mark_crashed_runs(store: BaseMetadataStore, pipeline_name: str | None = None) -> list[str]:
+    """Record as ``crashed`` the ``running`` runs (of one pipeline, or all) whose process is gone; their names."""
+    marked = []
+    for record in store.get_unfinished_runs(pipeline_name):
+        reason = crash_reason(record)
+        if reason is not None and store.mark_crashed(record["id"], reason):
+            logger.warning("Pipeline run '%s' crashed: %s", record["name"], reason)
+            marked.append(str(record["name"]))
+    return marked
+
+
+def _start_heartbeat(store: BaseMetadataStore, run_id: str) -> Heartbeat | None:
+    """Record this process as the run's owner and keep its heartbeat fresh (``None``: the flavor cannot)."""
+    try:
+        return Heartbeat(store, run_id).start()
+    except NotImplementedError:
+        logger.debug("Metadata store flavor '%s' records no heartbeat; its runs never show as crashed.", store.FLAVOR)
+        return None
 
 
 def _create_run(

@@ -6,12 +6,15 @@ from enum import Enum
 
 
 class ExecutionStatus(str, Enum):
-    """``running`` while it runs; then ``completed``, ``cached`` (served from cache) or ``failed``."""
+    """``running`` while it runs; then ``completed``, ``cached`` (served from cache), ``failed``, or
+    ``crashed``: the process running it ended without recording an outcome (killed, lost its machine).
+    """
 
     RUNNING = "running"
     COMPLETED = "completed"
     CACHED = "cached"
     FAILED = "failed"
+    CRASHED = "crashed"
 
     def __str__(self) -> str:
         return self.value

@@ -119,10 +119,20 @@ def _stack_artifact_store(stack: Stack) -> Callable[[], BaseArtifactStore]:
 
 
 class PipelineRunView:
-    """One run of a pipeline: status, timings, runtime configuration and its steps."""
+    """One run of a pipeline: status, timings, runtime configuration and its steps.
+
+    A run recorded as ``running`` whose process is gone reads as ``crashed``,
+    with the reason as its :attr:`error` (see :mod:`stackyard.metadata_stores.liveness`);
+    its steps still ``running`` read as ``crashed`` too.
+    """
 
     def __init__(self, record: Mapping[str, Any], stack_or_context: Stack | StoreContext) -> None:
+        from stackyard.metadata_stores.liveness import crash_reason
+
         self._record = dict(record)
+        reason = crash_reason(self._record)
+        if reason is not None:
+            self._record.update(status=ExecutionStatus.CRASHED.value, error=reason)
         context = stack_or_context if isinstance(stack_or_context, StoreContext) else StoreContext(stack_or_context)
         self._context = context.for_run(self._record.get("stack") or {})
         self._steps: list[StepView] | None = None
@@ -144,12 +154,12 @@ class PipelineRunView:
 
     @property
     def status(self) -> ExecutionStatus:
-        """``running``, ``completed``, ``cached`` (every step from cache) or ``failed``."""
+        """``running``, ``completed``, ``cached`` (every step from cache), ``failed`` or ``crashed``."""
         return ExecutionStatus(self._record["status"])
 
     @property
     def error(self) -> str | None:
-        """Why a failed run failed."""
+        """Why a failed run failed, or why a crashed one is seen as crashed."""
         return self._record.get("error")
 
     @property
@@ -188,6 +198,8 @@ class PipelineRunView:
         """Its steps, in the order they started."""
         if self._steps is None:
             records = self._context.metadata_store.get_steps(self.id)
+            if self.status is ExecutionStatus.CRASHED:
+                records = [{**r, "status": ExecutionStatus.CRASHED.value} if r["status"] == "running" else r for r in records]
             self._steps = [StepView(r, self._context) for r in records]
         return list(self._steps)
 
@@ -213,6 +225,8 @@ class PipelineRunView:
             "runtime_configuration": self.runtime_configuration,
             "stack": self.stack,
             "error": self.error,
+            "owner": self._record.get("owner"),
+            "heartbeat": self._record.get("heartbeat"),
             "steps": [s.to_dict() for s in self.steps],
         }
 

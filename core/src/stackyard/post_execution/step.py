@@ -38,7 +38,7 @@ class StepView:
 
     @property
     def status(self) -> ExecutionStatus:
-        """``running``, ``completed``, ``cached`` or ``failed``."""
+        """``running``, ``completed``, ``cached``, ``failed`` or ``crashed`` (its run's process ended during it)."""
         return ExecutionStatus(self._record["status"])
 
     @property

@@ -561,6 +561,132 @@ class MetadataStoreConformance(_PipelineSuite):
         with pytest.raises(KeyError):
             Repository().get_run("no-such-run", stack=conformance_stack)
 
+    # -- liveness: a run whose process is gone reads as crashed --------------------
+
+    @staticmethod
+    def start_run(
+        store: BaseMetadataStore, name: str, owner: dict[str, object] | None = None, pipeline: str = "liveness"
+    ) -> str:
+        """A ``running`` run of ``pipeline`` recorded straight in ``store``, owned by ``owner`` (default: this process)."""
+        from stackyard.metadata_stores.liveness import current_owner
+
+        run_id = store.create_run(pipeline, name, stack={"name": "conformance"}, runtime_configuration={}, parameters={})
+        store.heartbeat(run_id, owner=owner or current_owner())
+        return run_id
+
+    @staticmethod
+    def elsewhere(**changes: object) -> dict[str, object]:
+        """The owner record of a process on another host."""
+        return {"host": f"elsewhere-{uuid.uuid4().hex[:8]}", "pid": 4242, "start_time": "x:1", "heartbeat_interval": 0.05, **changes}
+
+    def test_a_new_run_has_a_heartbeat_from_its_start(self, metadata_store: BaseMetadataStore) -> None:
+        import time
+
+        before = time.time()
+        run_id = metadata_store.create_run("liveness", self.run_name(), stack={}, runtime_configuration={}, parameters={})
+        record = metadata_store.get_run(run_id)
+        assert record is not None and record["status"] == "running"
+        assert record["heartbeat"] is not None and before - 1 <= record["heartbeat"] <= time.time() + 1
+
+    def test_the_owner_and_heartbeat_are_recorded(self, metadata_store: BaseMetadataStore) -> None:
+        owner = self.elsewhere()
+        run_id = self.start_run(metadata_store, self.run_name(), owner)
+        first = metadata_store.get_run(run_id)
+        assert first is not None and first["owner"] == owner
+        metadata_store.heartbeat(run_id)
+        again = metadata_store.get_run(run_id)
+        assert again is not None and again["owner"] == owner and again["heartbeat"] >= first["heartbeat"]
+
+    def test_a_stale_heartbeat_from_another_host_is_crashed(
+        self, metadata_store: BaseMetadataStore, conformance_stack: Stack, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        import time
+
+        from stackyard.metadata_stores.liveness import GRACE_ENV
+        from stackyard.pipelines import ExecutionStatus
+        from stackyard.repository import Repository
+
+        name = self.run_name()
+        self.start_run(metadata_store, name, self.elsewhere())
+        monkeypatch.setenv(GRACE_ENV, "3600")
+        assert Repository().get_run(name, stack=conformance_stack).status is ExecutionStatus.RUNNING
+        monkeypatch.setenv(GRACE_ENV, "0")
+        time.sleep(0.3)  # longer than three of the owner's 0.05 s intervals
+        run = Repository().get_run(name, stack=conformance_stack)
+        assert run.status is ExecutionStatus.CRASHED
+        assert "No heartbeat" in (run.error or "") and "pid 4242" in (run.error or "")
+        assert name in [r.name for r in Repository().get_runs(stack=conformance_stack) if r.status is ExecutionStatus.CRASHED]
+
+    def test_a_run_of_a_dead_process_on_this_host_is_crashed_at_once(
+        self, metadata_store: BaseMetadataStore, conformance_stack: Stack
+    ) -> None:
+        import subprocess
+        import sys
+
+        from stackyard.metadata_stores.liveness import current_owner
+        from stackyard.pipelines import ExecutionStatus
+        from stackyard.repository import Repository
+
+        finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+        dead = {**current_owner(), "pid": int(finished.stdout), "start_time": None}
+        live, gone = self.run_name(), self.run_name()
+        self.start_run(metadata_store, live)
+        self.start_run(metadata_store, gone, dead)
+        assert Repository().get_run(live, stack=conformance_stack).status is ExecutionStatus.RUNNING
+        assert Repository().get_run(gone, stack=conformance_stack).status is ExecutionStatus.CRASHED
+
+    def test_mark_crashed_records_the_reason_once(self, metadata_store: BaseMetadataStore) -> None:
+        run_id = self.start_run(metadata_store, self.run_name(), self.elsewhere())
+        step_id = metadata_store.start_step(run_id, "stuck", parameters={}, cache_key="never-finished", inputs={})
+        assert metadata_store.mark_crashed(run_id, "its process was killed") is True
+        record = metadata_store.get_run(run_id)
+        assert record is not None and (record["status"], record["error"]) == ("crashed", "its process was killed")
+        assert record["ended"] is not None
+        step = metadata_store.get_step(run_id, "stuck")
+        assert step is not None and step["id"] == step_id and step["status"] not in ("running", "completed")
+        assert metadata_store.mark_crashed(run_id, "again") is False
+        assert (metadata_store.get_run(run_id) or {}).get("error") == "its process was killed"
+        assert run_id not in [r["id"] for r in metadata_store.get_unfinished_runs("liveness")]
+
+    def test_a_finished_run_is_never_marked_crashed(self, metadata_store: BaseMetadataStore) -> None:
+        run_id = self.start_run(metadata_store, self.run_name(), self.elsewhere())
+        metadata_store.finish_run(run_id, "completed")
+        assert metadata_store.mark_crashed(run_id, "late") is False
+        assert (metadata_store.get_run(run_id) or {}).get("status") == "completed"
+
+    def test_unfinished_runs_are_the_running_ones(self, metadata_store: BaseMetadataStore) -> None:
+        running = self.start_run(metadata_store, self.run_name())
+        done = self.start_run(metadata_store, self.run_name())
+        metadata_store.finish_run(done, "failed", error="x")
+        ids = [r["id"] for r in metadata_store.get_unfinished_runs("liveness")]
+        assert running in ids and done not in ids
+        assert running in [r["id"] for r in metadata_store.get_unfinished_runs()]
+
+    def test_a_step_that_did_not_complete_is_never_a_cache_hit(self, metadata_store: BaseMetadataStore) -> None:
+        run_id = self.start_run(metadata_store, self.run_name(), self.elsewhere())
+        key = f"unfinished-{uuid.uuid4().hex}"
+        metadata_store.start_step(run_id, "stuck", parameters={}, cache_key=key, inputs={})
+        assert metadata_store.find_cached_steps(key) == []
+        metadata_store.mark_crashed(run_id, "killed")
+        assert metadata_store.find_cached_steps(key) == []
+
+    def test_the_next_run_records_a_crashed_run(
+        self, metadata_store: BaseMetadataStore, conformance_stack: Stack, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        import time
+
+        from stackyard.metadata_stores.liveness import GRACE_ENV
+        from stackyard.testing.sample_pipelines import wide
+
+        run_id = self.start_run(metadata_store, self.run_name(), self.elsewhere(), pipeline="wide")
+        alive = self.start_run(metadata_store, self.run_name(), pipeline="wide")
+        monkeypatch.setenv(GRACE_ENV, "0")
+        time.sleep(0.3)
+        wide().run(stack=conformance_stack, run_name=self.run_name())
+        record = metadata_store.get_run(run_id)
+        assert record is not None and record["status"] == "crashed" and "No heartbeat" in record["error"]
+        assert (metadata_store.get_run(alive) or {}).get("status") == "running"  # this process is alive
+
 
 __all__ = [
     "ArtifactStoreConformance",
