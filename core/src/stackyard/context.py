@@ -139,6 +139,16 @@ class Context:
 
     def stack_name(self, store: LocalStore) -> str:
         """Name of the active stack (:class:`StackNotFoundError` naming where a vanished one was chosen)."""
+        try:
+            return self._stack_name(store)
+        except StackNotFoundError:
+            # Maybe a rename in another process moved it between our two reads:
+            # once it has finished (it holds the lock), read the choice again.
+            with store.lock():
+                self.reload()
+                return self._stack_name(store)
+
+    def _stack_name(self, store: LocalStore) -> str:
         env = _env_name(STACK_ENV, "stack")
         if env:
             return self._existing(store, env, f"{STACK_ENV} names", "unset it or name an existing stack")

@@ -207,7 +207,13 @@ class GlobalConfig:
 
             raise ConfigFileError(path, "missing 'url' of the profile's store")
         active = data.get("active_stack_name")
-        return Profile(name, str(data.get("store_type", "local")), url, active if isinstance(active, str) else None)
+        profile = Profile(name, str(data.get("store_type", "local")), url, active if isinstance(active, str) else None)
+        from stackyard.journal import pending
+
+        if pending(profile.store_path):  # a change killed mid-way may move this profile's active stack
+            profile.store()  # opening the store finishes it
+            return self.get_profile(name)
+        return profile
 
     def profiles(self) -> list[Profile]:
         """All profiles, sorted by name."""
