@@ -270,7 +270,8 @@ def test_import_errors_change_nothing(ok, fails, tmp_path: Path, config_dir: Pat
 
 
 @pytest.mark.parametrize(
-    "command", [("stack", "list"), ("stack", "describe"), ("stack", "describe", "default"), ("pipeline", "runs")]
+    "command",
+    [("stack", "list"), ("stack", "describe"), ("stack", "describe", "default"), ("pipeline", "runs"), ("profile", "list")],
 )
 def test_a_missing_stack_named_by_the_environment_fails_every_command(ok, fails, command: tuple[str, ...]) -> None:
     ok("stack", "list")  # the default profile

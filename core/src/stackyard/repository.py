@@ -192,6 +192,7 @@ class Repository:
         catalog = self._catalog()
         with catalog.store.lock():
             catalog.rename_stack(old, new, self._context.active_settings_naming(old))
+            self._context.reload()
 
     def deregister_stack(self, name: str) -> None:
         """Delete a stack that is not active (globally, in this repository or the environment)."""
