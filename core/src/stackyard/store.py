@@ -53,6 +53,16 @@ def _names(folder: Path) -> list[str]:
     return sorted(e[: -len(_SUFFIX)] for e in entries if e.endswith(_SUFFIX) and not e.startswith("."))
 
 
+def _young_index_temp(path: Path, cutoff: float) -> bool:
+    """Whether ``path`` is a temporary index file written after ``cutoff`` (maybe still being written)."""
+    if not path.name.startswith(f".{INDEX_NAME}."):
+        return False
+    try:
+        return path.stat().st_mtime > cutoff
+    except OSError:
+        return True
+
+
 def case_twin(name: str, existing: list[str]) -> str | None:
     """An existing name equal to ``name`` but for letter case (the same file on macOS and Windows)."""
     lowered = name.lower()
@@ -108,18 +118,9 @@ class LocalStore:
             with contextlib.suppress(FileNotFoundError, NotADirectoryError):
                 folders += [parent / name for name in os.listdir(parent) if not name.startswith(".")]
         cutoff = time.time() - _INDEX_TEMP_AGE
-
-        def young_index_temp(name: str) -> bool:
-            if not name.startswith(f".{INDEX_NAME}."):
-                return False
-            try:
-                return os.path.getmtime(folder / name) > cutoff
-            except OSError:
-                return True
-
         removed: list[Path] = []
         for folder in folders:
-            removed += remove_temp_files(folder, keep=young_index_temp)
+            removed += remove_temp_files(folder, keep=lambda name, f=folder: _young_index_temp(f / name, cutoff))
         return removed
 
     def change(self, description: str) -> Change:
