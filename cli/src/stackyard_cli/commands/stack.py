@@ -106,8 +106,8 @@ def list_stacks(output_format: str) -> None:
 def describe(name: str | None, output_format: str) -> None:
     """Show the components of a stack (default: the active stack)."""
     repo = open_repository()
-    active = _active_stack_name(repo)
-    name = name or repo.active_stack_name
+    active = repo.active_stack_name if name is None else _active_stack_name(repo)
+    name = name or active
     configuration = repo.get_stack_configuration(name)
     records = [repo.get_component_record(t, n) for t, n in sorted(configuration.items())]
     data = {
