@@ -154,7 +154,7 @@ def _problems(cwd: Path) -> list[str]:
     return found
 
 
-def _kill_loops(scale: int, base: Path, rng: random.Random) -> dict[str, Any]:
+def _kill_loops(scale: int, base: Path, rng: random.Random, only: str | None = None) -> dict[str, Any]:
     from stackyard import Repository
     from stackyard.enums import StackComponentType as T
     from stackyard.profiles import GlobalConfig
@@ -162,22 +162,27 @@ def _kill_loops(scale: int, base: Path, rng: random.Random) -> dict[str, Any]:
     figures: dict[str, Any] = {}
 
     def scenario(name: str, setup, code: str, check, window: float = 0.04) -> None:
+        if only and name != only:
+            return
         work = base / name
         work.mkdir()
         os.environ["STACKYARD_CONFIG_PATH"] = str(base / f"{name}-config")
         os.chdir(work)
         setup(work)
         current, committed, broken, kills = 0, 0, 0, 0
+        examples: list[str] = []
         for _ in range(scale):
             reported = _killed(code.format(current=current, path=str(work / "vault" / "secrets.json")), work, rng, window)
             kills += 1
             done = current if reported is None else reported
             committed += done - current
             problems = _problems(work)
+            before = current
             ok, current = check(work, done)
             if problems or not ok:
                 broken += 1
-        figures[name] = {"kills": kills, "committed": committed, "broken": broken}
+                examples.append(f"after op {before}..{done}: {problems or 'unexpected names or active stack'}")
+        figures[name] = {"kills": kills, "committed": committed, "broken": broken, "examples": examples[:3]}
 
     def one_of(names: list[str], prefix: str, done: int) -> tuple[bool, int]:
         mine = [n for n in names if n.startswith(prefix)]
@@ -336,14 +341,19 @@ def _registration_ms(base: Path, count: int = 200) -> float:
     return round(sorted(times)[len(times) // 2] * 1000, 3)
 
 
-def run(scale: int = 100) -> dict[str, Any]:
-    """Kill and concurrency figures: ``scale`` kills per kind of operation, max(24, scale // 4) processes."""
+def run(scale: int = 100, only: str | None = None) -> dict[str, Any]:
+    """Kill and concurrency figures: ``scale`` kills per kind of operation, max(24, scale // 4) processes.
+
+    ``only`` names one kind of operation to kill (then no concurrency run).
+    """
     rng = random.Random(scale)
     cwd, env = os.getcwd(), dict(os.environ)
     with tempfile.TemporaryDirectory(prefix="stackyard-reliability-") as tmp:
         base = Path(tmp)
         try:
-            kills = _kill_loops(scale, base, rng)
+            kills = _kill_loops(scale, base, rng, only)
+            if only:
+                return {"by_operation": kills}
             concurrency = _concurrency(max(24, scale // 4), base)
             registration = _registration_ms(base)
         finally:
@@ -363,4 +373,6 @@ def run(scale: int = 100) -> dict[str, Any]:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=int, default=100)
-    print(json.dumps(run(parser.parse_args().scale), indent=2))
+    parser.add_argument("--only", help="one kind of operation, e.g. active_stack_renames")
+    arguments = parser.parse_args()
+    print(json.dumps(run(arguments.scale, arguments.only), indent=2))
