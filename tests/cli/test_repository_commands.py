@@ -57,3 +57,32 @@ def test_clean_from_a_subfolder(ok, isolated: Path, monkeypatch) -> None:
     monkeypatch.chdir(sub)
     ok("clean", "--yes")
     assert not (isolated / ".stackyard").exists()
+
+
+def test_an_empty_repository_config_is_an_error_not_the_defaults(ok, fails, isolated: Path) -> None:
+    ok("init")
+    config = isolated / ".stackyard" / "config.toml"
+    for content in ("", "  \n\t\n"):
+        config.write_text(content)
+        result = fails("stack", "list")
+        assert result.stderr.splitlines()[-1] == (
+            f"Error: Cannot read configuration file {config}: the file is empty; write "
+            'active_profile_name = "NAME" and active_stack_name = "NAME" into it, or delete it and run '
+            "stackyard init to pin the settings in force"
+        )
+        assert config.read_text() == content  # nothing rewritten
+
+
+def test_an_empty_global_config_is_an_error_not_the_defaults(ok, fails, config_dir: Path) -> None:
+    ok("profile", "create", "team")
+    ok("profile", "set", "team")
+    config = config_dir / "config.toml"
+    for content in ("", "\n  \n"):
+        config.write_text(content)
+        for command in (("stack", "list"), ("profile", "set", "default")):
+            result = fails(*command)
+            assert result.stderr.splitlines()[-1] == (
+                f"Error: Cannot read configuration file {config}: the file is empty; write "
+                'active_profile_name = "default" into it, or delete it to start over with the default profile'
+            )
+        assert config.read_text() == content

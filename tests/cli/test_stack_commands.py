@@ -267,3 +267,26 @@ def test_import_errors_change_nothing(ok, fails, tmp_path: Path, config_dir: Pat
     result = fails("stack", "import", "x", str(tmp_path / "nope.toml"), code=2)
     assert "does not exist" in result.stderr
     assert stack_files(config_dir) == before
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("stack", "list"), ("stack", "describe"), ("stack", "describe", "default"), ("pipeline", "runs"), ("profile", "list")],
+)
+def test_a_missing_stack_named_by_the_environment_fails_every_command(ok, fails, command: tuple[str, ...]) -> None:
+    ok("stack", "list")  # the default profile
+    result = fails(*command, env={"STACKYARD_STACK": "nope"})
+    assert result.stderr.splitlines()[-1] == (
+        "Error: STACKYARD_STACK names the stack 'nope', which does not exist in profile 'default'; "
+        "unset it or name an existing stack."
+    )
+    assert result.stdout == ""
+
+
+def test_stack_list_warns_when_the_profiles_active_stack_is_gone(ok, config_dir: Path) -> None:
+    ok("stack", "copy", "default", "dev")
+    ok("stack", "set", "dev")
+    (config_dir / "profiles" / "default" / "stacks" / "dev.toml").unlink()  # removed by hand
+    result = ok("stack", "list")
+    assert "Profile 'default' has as active the stack 'dev', which does not exist" in result.stderr
+    assert "👉" not in result.stdout and "default" in result.stdout

@@ -172,6 +172,21 @@ def test_register_stack_refuses_clashes_and_invalid_stacks() -> None:
     assert sorted(repo.stack_configurations) == ["default"]
 
 
+def test_register_stack_writes_no_new_component_when_another_is_refused() -> None:
+    repo = Repository()
+    repo.register_stack_component(LocalArtifactStore(name="Shared", path="/tmp/s"))
+    stack = Stack(
+        name="partial",
+        orchestrator=LocalOrchestrator(name="o4"),
+        artifact_store=LocalArtifactStore(name="shared", path="/tmp/s"),  # a case twin of 'Shared'
+        metadata_store=SQLiteMetadataStore(name="m4", uri="/tmp/m4.db"),
+    )
+    with pytest.raises(StackComponentExistsError, match="differing only in case"):
+        repo.register_stack(stack)
+    assert "o4" not in repo.component_names(ORCH) and "m4" not in repo.component_names("metadata_store")
+    assert "partial" not in repo.stack_names()
+
+
 def test_update_rename_copy_and_delete_stacks() -> None:
     repo = Repository()
     repo.register_stack_component(LocalOrchestrator(name="o2"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from stackyard.enums import StackComponentType
@@ -18,7 +19,6 @@ from stackyard.exceptions import (
     InUseError,
     InvalidFlavorError,
     StackComponentExistsError,
-    StackExistsError,
 )
 from stackyard.names import validate_name
 from stackyard.records import ComponentRecord, StackRecord, same_component
@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from stackyard.store import LocalStore
 
 logger = logging.getLogger("stackyard")
+
+_LOADED = "_loaded_from_store"
+"""Marks a component read from the store: a stack naming it needs it still there, never re-created."""
 
 
 class Catalog:
@@ -43,7 +46,9 @@ class Catalog:
 
     def load(self, record: ComponentRecord) -> StackComponent:
         """A stored component as an instance of its flavor (:class:`FlavorNotFoundError` if unavailable)."""
-        return self.flavors.for_record(record).implementation.from_record(record)
+        component = self.flavors.for_record(record).implementation.from_record(record)
+        component.__dict__[_LOADED] = True  # registering it again must find it still stored
+        return component
 
     def load_or_unavailable(self, record: ComponentRecord) -> Any:
         """Like :meth:`load`, but a missing flavor gives an object that lists and describes but cannot run."""
@@ -60,6 +65,11 @@ class Catalog:
 
     def register_component(self, component: StackComponent) -> None:
         """Register a component; its flavor must be installed or custom in this profile."""
+        self.store.create_component(self._record(component))
+        logger.info("Registered stack component with type '%s' and name '%s'.", component.TYPE.value, component.name)
+
+    def _record(self, component: StackComponent) -> ComponentRecord:
+        """The stored form of a new component, whose flavor must be the registered one of its name."""
         flavor = self.flavors.get(component.TYPE, component.FLAVOR)
         if type(component) is not flavor.implementation:
             raise InvalidFlavorError(
@@ -67,9 +77,7 @@ class Catalog:
                 f"flavor '{component.FLAVOR}' ({flavor.source}); register it with "
                 "Repository().register_flavor('package.module.Class') under another FLAVOR name."
             )
-        record = ComponentRecord.of(component, None if flavor.is_custom else flavor.package)
-        self.store.create_component(record)
-        logger.info("Registered stack component with type '%s' and name '%s'.", record.type.value, record.name)
+        return ComponentRecord.of(component, None if flavor.is_custom else flavor.package)
 
     def update_component(
         self, component_type: StackComponentType, name: str, config: Mapping[str, Any], remove: Iterable[str]
@@ -106,24 +114,9 @@ class Catalog:
             Stack.from_components(stack_name, parts).validate()
 
     def rename_component(self, component_type: StackComponentType, old: str, new: str) -> None:
-        """Rename a component; the stacks that use it follow."""
+        """Rename a component; the stacks that use it follow, in one all-or-nothing change."""
         validate_name("stack component", new)
-        store = self.store
-        with store.lock():
-            record = store.get_component(component_type, old)
-            if store.has_component(component_type, new):
-                raise StackComponentExistsError(
-                    f"{component_type.with_article.capitalize()} named '{new}' already exists.",
-                    kind=component_type.display_name,
-                    name=new,
-                )
-            record.name = new
-            store.create_component(record)
-            for stack in store.stacks():
-                if stack.components.get(component_type) == old:
-                    stack.components[component_type] = new
-                    store.update_stack(stack)
-            store.delete_component(component_type, old)
+        self.store.rename_component(component_type, old, new)
 
     def deregister_component(self, component_type: StackComponentType, name: str) -> None:
         """Delete a component that no stack uses."""
@@ -157,18 +150,19 @@ class Catalog:
         return Stack.from_components(record.name, components)
 
     def register_stack(self, stack: Stack) -> None:
-        """Register a valid stack; its new components are registered with it.
+        """Register a valid stack; its new components are registered with it, all or nothing.
 
         A component whose name is registered already must be that very
         component (same uuid, flavor and configuration, see
-        :func:`~stackyard.records.same_component`).
+        :func:`~stackyard.records.same_component`); one read from the store
+        must still be there (deleted meanwhile, it is refused, not re-created).
         """
         store = self.store
         validate_name("stack", stack.name)
         stack.validate()
         with store.lock():
-            if store.has_stack(stack.name):
-                raise StackExistsError(f"A stack named '{stack.name}' already exists.", kind="stack", name=stack.name)
+            store.check_new_stack(stack.name)
+            new = []
             for component in stack:
                 if store.has_component(component.TYPE, component.name):
                     if not same_component(store.get_component(component.TYPE, component.name), component):
@@ -178,10 +172,29 @@ class Catalog:
                             kind=component.TYPE.display_name,
                             name=component.name,
                         )
+                elif component.__dict__.get(_LOADED):
+                    store.get_component(component.TYPE, component.name)  # raises: deleted since it was read
                 else:
-                    self.register_component(component)
-            store.create_stack(StackRecord(stack.name, {c.TYPE: c.name for c in stack}))
+                    new.append(self._record(component))
+            store.create_stack(StackRecord(stack.name, {c.TYPE: c.name for c in stack}), new)
+        for record in new:
+            logger.info("Registered stack component with type '%s' and name '%s'.", record.type.value, record.name)
         logger.info("Registered stack with name '%s'.", stack.name)
+
+    def register_stack_from_names(self, name: str, components: Mapping[StackComponentType, str]) -> None:
+        """Register a stack of registered components, named by type; never registers a component.
+
+        Under the store's lock each component must exist, and the stack be
+        valid, so a component deleted concurrently is refused.
+        """
+        from stackyard.stack.stack import Stack
+
+        validate_name("stack", name)
+        with self.store.lock():
+            self.store.check_new_stack(name)
+            Stack.from_components(name, {t: self.component(t, n) for t, n in components.items()}).validate()
+            self.store.create_stack(StackRecord(name, dict(components)))
+        logger.info("Registered stack with name '%s'.", name)
 
     def update_stack(self, name: str, components: Mapping[StackComponentType, str | None]) -> None:
         """Change a stack's components by type; ``None`` removes an optional one."""
@@ -209,10 +222,7 @@ class Catalog:
             record = self.store.get_stack(source)
             self.store.create_stack(StackRecord(target, record.components))
 
-    def rename_stack(self, old: str, new: str) -> None:
-        """Rename a stack (the caller moves the active choice)."""
+    def rename_stack(self, old: str, new: str, pointers: Iterable[tuple[Path, Path, str | None]] = ()) -> None:
+        """Rename a stack and move the settings naming it active (``(file, lock folder, profile)`` each)."""
         validate_name("stack", new)
-        with self.store.lock():
-            record = self.store.get_stack(old)
-            self.store.create_stack(StackRecord(new, record.components))
-            self.store.delete_stack(old)
+        self.store.rename_stack(old, new, pointers)

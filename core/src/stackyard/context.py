@@ -24,7 +24,7 @@ from stackyard.exceptions import (
     StackNotFoundError,
     StackyardError,
 )
-from stackyard.files import locked, read_toml, write_toml
+from stackyard.files import is_temp_file, locked, read_settings, remove_temp_files, write_toml
 from stackyard.names import validate_name
 
 if TYPE_CHECKING:
@@ -38,6 +38,11 @@ REPOSITORY_PATH_ENV = "STACKYARD_REPOSITORY_PATH"
 PROFILE_ENV = "STACKYARD_PROFILE"
 STACK_ENV = "STACKYARD_STACK"
 _LOCAL_KEYS = {"active_profile_name": "profile", "active_stack_name": "stack"}
+_EMPTY_FIX = (
+    'write active_profile_name = "NAME" and active_stack_name = "NAME" into it, '
+    "or delete it and run stackyard init to pin the settings in force"
+)
+_swept: set[str] = set()  # repository folders whose temporary files this process has deleted
 
 
 def repository_config_file(root: Path) -> Path:
@@ -63,7 +68,7 @@ def find_repository(path: str | Path | None = None) -> Path | None:
 def read_repository_config(root: Path) -> dict[str, Any]:
     """A repository's settings, each active name checked to be a name (a clone may hold anything)."""
     path = repository_config_file(root)
-    data = read_toml(path)
+    data = read_settings(path, _EMPTY_FIX)
     for key, kind in _LOCAL_KEYS.items():
         value = data.get(key)
         if value is None:
@@ -134,6 +139,16 @@ class Context:
 
     def stack_name(self, store: LocalStore) -> str:
         """Name of the active stack (:class:`StackNotFoundError` naming where a vanished one was chosen)."""
+        try:
+            return self._stack_name(store)
+        except StackNotFoundError:
+            # Maybe a rename in another process moved it between our two reads:
+            # once it has finished (it holds the lock), read the choice again.
+            with store.lock():
+                self.reload()
+                return self._stack_name(store)
+
+    def _stack_name(self, store: LocalStore) -> str:
         env = _env_name(STACK_ENV, "stack")
         if env:
             return self._existing(store, env, f"{STACK_ENV} names", "unset it or name an existing stack")
@@ -194,7 +209,11 @@ class Context:
     def write_local(self, **values: str) -> None:
         """Change the repository's settings."""
         assert self.root is not None
-        with locked(self.root / REPOSITORY_DIR):
+        folder = self.root / REPOSITORY_DIR
+        with locked(folder):
+            if str(folder) not in _swept:  # once per process: temporary files of killed writes
+                remove_temp_files(folder, keep=lambda name: not is_temp_file(name, "config.toml"))
+                _swept.add(str(folder))
             data = dict(read_repository_config(self.root))
             data.pop("schema_version", None)
             data.update(values)
@@ -217,14 +236,25 @@ class Context:
         profile.active_stack_name = name
         self.global_config.save_profile(profile)
 
-    def follow_stack_rename(self, old: str, new: str) -> None:
-        """Keep a renamed stack active wherever it was."""
+    def reload(self) -> None:
+        """Read the repository's settings again (another process may have changed them)."""
+        if self.root:
+            self.local = read_repository_config(self.root)
+
+    def active_settings_naming(self, stack: str) -> list[tuple[Path, Path, str | None]]:
+        """The settings files naming ``stack`` active in the active profile, as ``(file, lock folder, profile)``.
+
+        The profile's own file, and this repository's if it chooses that
+        profile; a stack rename moves them with it.
+        """
         profile = self.profile
-        if profile.active_stack_name == old:
-            profile.active_stack_name = new
-            self.global_config.save_profile(profile)
-        if self._local_stack(profile.name) == old:
-            self.write_local(active_stack_name=new)
+        found: list[tuple[Path, Path, str | None]] = []
+        if profile.active_stack_name == stack:
+            found.append((self.global_config.profile_file(profile.name), self.global_config.path, None))
+        self.reload()
+        if self.root and self._local_stack(profile.name) == stack:
+            found.append((repository_config_file(self.root), self.root / REPOSITORY_DIR, profile.name))
+        return found
 
     def check_profile_deletable(self, name: str) -> None:
         """Refuse to delete a profile active in this repository or through the environment."""

@@ -37,13 +37,15 @@ def create_default_stack(store, local_stores_path: Path, cache_dir: Path) -> Non
             ) from None
         component = flavor.implementation.create_default("default", str(local_stores_path))
         records.append(ComponentRecord.of(component, flavor.package))
-    with store.lock():
-        for record in records:
-            if not store.has_component(record.type, record.name):
+    with store.lock():  # the stack and its new components all together (see stackyard.journal)
+        new = [r for r in records if not store.has_component(r.type, r.name)]
+        stack_is_new = not store.has_stack("default")
+        if stack_is_new:
+            store.create_stack(StackRecord("default", {r.type: r.name for r in records}), new)
+        else:
+            for record in new:
                 store.create_component(record)
-                logger.info(
-                    "Registered stack component with type '%s' and name '%s'.", record.type.value, record.name
-                )
-        if not store.has_stack("default"):
-            store.create_stack(StackRecord("default", {r.type: r.name for r in records}))
-            logger.info("Registered stack with name 'default'.")
+    for record in new:
+        logger.info("Registered stack component with type '%s' and name '%s'.", record.type.value, record.name)
+    if stack_is_new:
+        logger.info("Registered stack with name 'default'.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,18 @@ def read_toml(path: Path) -> dict[str, Any]:
             f"written by a newer Stackyard (schema version {version}, this one reads "
             f"{SCHEMA_VERSION}); upgrade stackyard-core",
         )
+    return data
+
+
+def read_settings(path: Path, fix: str) -> dict[str, Any]:
+    """Read a settings file that Stackyard always writes with content: an empty one is an error saying ``fix``.
+
+    An emptied file (a failed copy, a truncating editor) must not silently
+    stand for the defaults.
+    """
+    data = read_toml(path)
+    if not data and not path.read_bytes().strip():
+        raise ConfigFileError(path, f"the file is empty; {fix}")
     return data
 
 
@@ -79,6 +91,38 @@ def write_text_atomic(path: Path, text: str, *, durable: bool = True) -> None:
         raise
     if durable:
         _fsync_dir(path.parent)
+
+
+def is_temp_file(name: str, target: str | None = None) -> bool:
+    """Whether ``name`` is a temporary file of :func:`write_text_atomic` (for ``target`` if given)."""
+    if not (name.startswith(".") and name.endswith(".tmp")):
+        return False
+    return target is None or name.startswith(f".{target}.")
+
+
+def remove_temp_files(folder: Path, *, keep: Callable[[str], bool] | None = None) -> list[Path]:
+    """Delete the temporary files killed writes left in ``folder``; return what was deleted.
+
+    Call it only while holding the lock every writer of ``folder`` holds, so
+    that no temporary file of a write still in progress is taken; ``keep``
+    spares files written without that lock (such as a folder index).
+    """
+    try:
+        names = os.listdir(folder)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    removed = []
+    for name in names:
+        if is_temp_file(name) and not (keep and keep(name)):
+            path = folder / name
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                continue
+            except IsADirectoryError:
+                continue
+            removed.append(path)
+    return removed
 
 
 def remove_file(path: Path) -> None:

@@ -48,7 +48,11 @@ def read_folder(folder: Path) -> dict[str, tuple[str, dict[str, Any]]]:
         if cached is not None and cached[0] == identity:
             data = cached[1]
         else:
-            data = read_toml(Path(entry.path))
+            try:
+                data = read_toml(Path(entry.path))
+            except FileNotFoundError:  # deleted (or renamed) while listing
+                changed = True
+                continue
             changed = True
         fresh[entry.name] = [identity, data]
         result[entry.name[: -len(_SUFFIX)]] = (entry.path, data)

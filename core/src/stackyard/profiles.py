@@ -11,8 +11,10 @@ platform's user config dir)::
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -23,7 +25,15 @@ from stackyard.exceptions import (
     ProfileNotFoundError,
     StackyardError,
 )
-from stackyard.files import locked, read_toml, remove_file, write_toml
+from stackyard.files import (
+    is_temp_file,
+    locked,
+    read_settings,
+    read_toml,
+    remove_file,
+    remove_temp_files,
+    write_toml,
+)
 from stackyard.names import validate_name
 
 logger = logging.getLogger("stackyard")
@@ -31,6 +41,9 @@ logger = logging.getLogger("stackyard")
 CONFIG_PATH_ENV = "STACKYARD_CONFIG_PATH"
 DEFAULT_NAME = "default"
 STORE_TYPES = ("local",)
+_EMPTY_FIX = 'write active_profile_name = "default" into it, or delete it to start over with the default profile'
+_DELETING = ".deleting.toml"  # marks a profile's store folder whose deletion has begun
+_swept: set[str] = set()  # config folders whose temporary files this process has deleted
 
 
 def config_dir() -> Path:
@@ -107,7 +120,7 @@ class GlobalConfig:
         """Where local components keep their data by default."""
         return self.path / "local_stores"
 
-    def _profile_file(self, name: str) -> Path:
+    def profile_file(self, name: str) -> Path:
         """The settings file of profile ``name``; the name is checked first, since it becomes a path."""
         validate_name("profile", name)
         return self.path / "profiles" / f"{name}.toml"
@@ -116,16 +129,28 @@ class GlobalConfig:
         if self._data is None:
             if not self.config_file.is_file():
                 self.initialize()
-            self._data = read_toml(self.config_file)
+            self._data = read_settings(self.config_file, _EMPTY_FIX)
         return self._data
+
+    @contextlib.contextmanager
+    def _lock(self) -> Iterator[None]:
+        """The global config's lock; the first time in a process, killed writes' temporary files go."""
+        with locked(self.path):
+            key = str(self.path)
+            if key not in _swept:
+                remove_temp_files(self.path, keep=lambda name: not is_temp_file(name, "config.toml"))
+                remove_temp_files(self.path / "profiles")
+                self._remove_deleted_stores()
+                _swept.add(key)
+            yield
 
     def initialize(self) -> None:
         """Create the config directory with the ``default`` profile, once."""
-        with locked(self.path):
+        with self._lock():
             if self.config_file.is_file():
                 return
             logger.info("Creating default profile...")
-            if not self._profile_file(DEFAULT_NAME).is_file():
+            if not self.profile_file(DEFAULT_NAME).is_file():
                 self._create_profile(DEFAULT_NAME, "local", None)
             write_toml(self.config_file, {"active_profile_name": DEFAULT_NAME})
             logger.info("Created and activated default profile.")
@@ -148,7 +173,7 @@ class GlobalConfig:
     def set_active_profile(self, name: str) -> None:
         """Make ``name`` the globally active profile."""
         self.get_profile(name)
-        with locked(self.path):
+        with self._lock():
             data = dict(read_toml(self.config_file))
             data.pop("schema_version", None)
             data["active_profile_name"] = name
@@ -168,7 +193,7 @@ class GlobalConfig:
     def get_profile(self, name: str) -> Profile:
         """The profile ``name`` (:class:`ProfileNotFoundError` if missing)."""
         self._read()
-        path = self._profile_file(name)
+        path = self.profile_file(name)
         try:
             data = read_toml(path)
         except FileNotFoundError:
@@ -182,7 +207,13 @@ class GlobalConfig:
 
             raise ConfigFileError(path, "missing 'url' of the profile's store")
         active = data.get("active_stack_name")
-        return Profile(name, str(data.get("store_type", "local")), url, active if isinstance(active, str) else None)
+        profile = Profile(name, str(data.get("store_type", "local")), url, active if isinstance(active, str) else None)
+        from stackyard.journal import pending
+
+        if pending(profile.store_path):  # a change killed mid-way may move this profile's active stack
+            profile.store()  # opening the store finishes it
+            return self.get_profile(name)
+        return profile
 
     def profiles(self) -> list[Profile]:
         """All profiles, sorted by name."""
@@ -192,8 +223,8 @@ class GlobalConfig:
         """Create a profile with its own store and a ``default`` stack."""
         validate_name("profile", name)
         self._read()
-        with locked(self.path):
-            if self._profile_file(name).is_file():
+        with self._lock():
+            if self.profile_file(name).is_file():
                 raise ProfileExistsError(f"A profile named '{name}' already exists.")
             from stackyard.store import case_twin
 
@@ -209,7 +240,10 @@ class GlobalConfig:
             raise StackyardError(
                 f"Unknown store type '{store_type}'; available: {', '.join(STORE_TYPES)}."
             )
-        store_url = path_to_url(url_to_path(url).resolve() if url else self.path / "profiles" / name)
+        default_store = self.path / "profiles" / name
+        if (default_store / _DELETING).is_file():  # a deletion killed before it removed the folder
+            _remove_tree(default_store)
+        store_url = path_to_url(url_to_path(url).resolve() if url else default_store)
         for other in self.profiles() if self.config_file.is_file() else []:
             if other.store_path.resolve() == url_to_path(store_url).resolve():
                 raise StackyardError(
@@ -224,28 +258,66 @@ class GlobalConfig:
         from stackyard.defaults import create_default_stack
 
         create_default_stack(profile.store(), self.local_stores_path, self.path / "cache")
-        write_toml(self._profile_file(name), profile.to_dict())
+        write_toml(self.profile_file(name), profile.to_dict())
         return profile
 
     def save_profile(self, profile: Profile) -> None:
         """Write a profile's settings (e.g. its active stack)."""
-        with locked(self.path):
-            write_toml(self._profile_file(profile.name), profile.to_dict())
+        with self._lock():
+            write_toml(self.profile_file(profile.name), profile.to_dict())
 
     def delete_profile(self, name: str) -> None:
-        """Delete a profile; its store folder too when it is in the default location."""
-        profile = self.get_profile(name)
-        if name == self.active_profile_name:
-            raise InUseError(
-                f"Profile '{name}' is the globally active profile; activate another one first.",
-                kind="profile",
-                name=name,
-                scope="global",
-            )
-        with locked(self.path):
-            remove_file(self._profile_file(name))
-            default_store = self.path / "profiles" / name
-            if profile.store_path.resolve() == default_store.resolve():
-                import shutil  # imported here: listing profiles should not pay for it
+        """Delete a profile; its store folder too when it is in the default location.
 
-                shutil.rmtree(default_store, ignore_errors=True)
+        All or nothing across a crash: the store folder is marked as being
+        deleted, then the profile file goes (the profile is gone), then the
+        folder. A folder a killed deletion leaves is removed the next time
+        the global config is written, never revived as the store of a new
+        profile of the same name.
+        """
+        profile = self.get_profile(name)
+        with self._lock():
+            self._data = None
+            if name == self.active_profile_name:
+                raise InUseError(
+                    f"Profile '{name}' is the globally active profile; activate another one first.",
+                    kind="profile",
+                    name=name,
+                    scope="global",
+                )
+            default_store = self.path / "profiles" / name
+            owned = profile.store_path.resolve() == default_store.resolve() and default_store.is_dir()
+            if owned:
+                write_toml(default_store / _DELETING, {"profile": name})
+            remove_file(self.profile_file(name))
+            if owned:
+                _remove_tree(default_store)
+
+    def _remove_deleted_stores(self) -> None:
+        """Finish deletions of profile stores that a killed process left (the caller holds the lock)."""
+        folder = self.path / "profiles"
+        try:
+            entries = os.listdir(folder)
+        except (FileNotFoundError, NotADirectoryError):
+            return
+        for entry in entries:
+            path = folder / entry
+            if entry.startswith(".") and ".deleted-" in entry:
+                _remove_tree(path, aside=False)
+            elif (path / _DELETING).is_file() and not (folder / f"{entry}.toml").exists():
+                _remove_tree(path)
+
+
+def _remove_tree(folder: Path, *, aside: bool = True) -> None:
+    """Delete a store folder: first renamed aside (one atomic step), then removed."""
+    import shutil  # imported here: listing profiles should not pay for it
+    from uuid import uuid4
+
+    if not folder.exists():
+        return
+    trash = folder.with_name(f".{folder.name}.deleted-{uuid4().hex}") if aside else folder
+    try:
+        os.replace(folder, trash)
+    except OSError:
+        trash = folder
+    shutil.rmtree(trash, ignore_errors=True)

@@ -162,8 +162,22 @@ class Repository:
         return self._catalog().stack(name)
 
     def register_stack(self, stack: Stack) -> None:
-        """Register a valid stack; its components are registered too if they are new."""
+        """Register a valid stack; its components are registered too if they are new.
+
+        Components built in code are registered with it (all or nothing); a
+        component read from the store must still be registered, unchanged.
+        """
         self._catalog().register_stack(stack)
+
+    def register_stack_from_names(self, name: str, components: Mapping[ComponentTypeLike, str]) -> None:
+        """Register a stack of registered components named by type; never registers a component.
+
+        Existence is checked under the store's lock: a component deleted
+        meanwhile is refused (:class:`StackComponentNotFoundError`).
+        """
+        self._catalog().register_stack_from_names(
+            name, {StackComponentType.parse(k): v for k, v in components.items()}
+        )
 
     def update_stack(self, name: str, components: Mapping[ComponentTypeLike, str | None]) -> None:
         """Change a stack's components by type; ``None`` removes an optional one."""
@@ -174,9 +188,11 @@ class Repository:
         self._catalog().copy_stack(source, target)
 
     def rename_stack(self, old: str, new: str) -> None:
-        """Rename a stack; it stays active where it was active."""
-        self._catalog().rename_stack(old, new)
-        self._context.follow_stack_rename(old, new)
+        """Rename a stack; it stays active where it was active (one all-or-nothing change)."""
+        catalog = self._catalog()
+        with catalog.store.lock():
+            catalog.rename_stack(old, new, self._context.active_settings_naming(old))
+            self._context.reload()
 
     def deregister_stack(self, name: str) -> None:
         """Delete a stack that is not active (globally, in this repository or the environment)."""
@@ -186,6 +202,7 @@ class Repository:
         with store.lock():
             if not store.has_stack(name):
                 store.get_stack(name)  # raises not-found with a suggestion
+            self._context.reload()
             self.check_stack_deletable(name)
             store.delete_stack(name)
         logging.getLogger("stackyard").info("Deregistered stack with name '%s'.", name)
@@ -199,8 +216,10 @@ class Repository:
 
     def activate_stack(self, name: str, *, globally: bool = False) -> None:
         """Activate a stack: in the repository if the profile is chosen there (unless ``globally``)."""
-        self._store.get_stack(name)
-        self._context.activate_stack(name, globally=globally)
+        store = self._store
+        with store.lock():  # a rename or delete cannot slip between the check and the write
+            store.get_stack(name)
+            self._context.activate_stack(name, globally=globally)
 
     # -- stack components ----------------------------------------------
 

@@ -7,14 +7,20 @@ Layout under the store's folder::
     flavors/<type>/<flavor>.toml
 
 A registration writes one small file, so the store never rewrites itself as
-it grows. Mutations hold the folder's lock and every write is atomic.
+it grows. Mutations hold the folder's lock and every write is atomic; a
+change of several files goes through the store's journal
+(:mod:`stackyard.journal`), which the next process replays if one was killed
+during it. The first time a process takes the lock, it deletes the
+temporary files that killed writes left behind.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from stackyard.enums import StackComponentType
@@ -25,12 +31,18 @@ from stackyard.exceptions import (
     StackExistsError,
     StackNotFoundError,
 )
-from stackyard.files import locked, read_toml, remove_file, write_toml
-from stackyard.folder_index import read_folder
+from stackyard.files import locked, read_toml, remove_file, remove_temp_files, write_toml
+from stackyard.folder_index import INDEX_NAME, read_folder
+from stackyard.journal import Change, pending, replay
 from stackyard.names import validate_name
 from stackyard.records import ComponentRecord, CustomFlavorRecord, StackRecord
 
 _SUFFIX = ".toml"
+_INDEX_TEMP_AGE = 300.0
+"""Index files are written without the lock: only older temporary files of theirs are deleted."""
+
+_swept: set[str] = set()  # store folders whose temporary files this process has deleted
+_depth = threading.local()  # how deeply this thread holds each store's lock
 
 
 def _names(folder: Path) -> list[str]:
@@ -39,6 +51,16 @@ def _names(folder: Path) -> list[str]:
     except FileNotFoundError:
         return []
     return sorted(e[: -len(_SUFFIX)] for e in entries if e.endswith(_SUFFIX) and not e.startswith("."))
+
+
+def _young_index_temp(path: Path, cutoff: float) -> bool:
+    """Whether ``path`` is a temporary index file written after ``cutoff`` (maybe still being written)."""
+    if not path.name.startswith(f".{INDEX_NAME}."):
+        return False
+    try:
+        return path.stat().st_mtime > cutoff
+    except OSError:
+        return True
 
 
 def case_twin(name: str, existing: list[str]) -> str | None:
@@ -60,12 +82,50 @@ class LocalStore:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+        if pending(self.root):  # a process was killed mid-change: finish it before reading
+            with self.lock():
+                pass
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
-        """Serialize a read-modify-write against other processes."""
+        """Serialize a read-modify-write against other processes.
+
+        On taking it (not when re-entering it), an interrupted change is
+        replayed, and once per process stale temporary files are deleted.
+        """
+        key = str(self.root)
         with locked(self.root):
-            yield
+            held = getattr(_depth, "held", None)
+            if held is None:
+                held = _depth.held = {}
+            outermost = not held.get(key)
+            held[key] = held.get(key, 0) + 1
+            try:
+                if outermost:
+                    if key not in _swept:
+                        self.remove_temp_files()
+                        _swept.add(key)
+                    if pending(self.root):
+                        replay(self.root)
+                yield
+            finally:
+                held[key] -= 1
+
+    def remove_temp_files(self) -> list[Path]:
+        """Delete the temporary files killed writes left in the store (the caller holds the lock)."""
+        folders = [self.root, self.root / "stacks"]
+        for parent in (self.root / "components", self.root / "flavors"):
+            with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+                folders += [parent / name for name in os.listdir(parent) if not name.startswith(".")]
+        cutoff = time.time() - _INDEX_TEMP_AGE
+        removed: list[Path] = []
+        for folder in folders:
+            removed += remove_temp_files(folder, keep=lambda name, f=folder: _young_index_temp(f / name, cutoff))
+        return removed
+
+    def change(self, description: str) -> Change:
+        """A change of several files of this store, all-or-nothing across a crash (see :mod:`stackyard.journal`)."""
+        return Change(self.root, description)
 
     # -- paths ----------------------------------------------------------
     # Every name becomes a file name: it is checked to be a name, and the file
@@ -121,17 +181,43 @@ class LocalStore:
             result.append(record)
         return result
 
-    def create_stack(self, record: StackRecord) -> None:
-        """Store a new stack (:class:`StackExistsError` if the name is taken)."""
+    def create_stack(self, record: StackRecord, new_components: Iterable[ComponentRecord] = ()) -> None:
+        """Store a new stack (:class:`StackExistsError` if the name is taken), with its new components.
+
+        The stack and its new components are stored all together or not at all.
+        """
         with self.lock():
-            if self.has_stack(record.name):
-                raise StackExistsError(f"A stack named '{record.name}' already exists.")
-            twin = case_twin(record.name, self.stack_names())
-            if twin:
-                raise StackExistsError(
-                    f"A stack named '{twin}' already exists; names differing only in case are not allowed."
-                )
-            write_toml(self._stack_path(record.name), record.to_dict())
+            self.check_new_stack(record.name)
+            change = self.change(f"registration of the stack '{record.name}'")
+            for component in new_components:
+                self._check_new_component(component.type, component.name)
+                change.write(self._component_path(component.type, component.name), component.to_dict())
+            change.write(self._stack_path(record.name), record.to_dict())
+            change.commit()
+
+    def check_new_stack(self, name: str) -> None:
+        """Raise :class:`StackExistsError` unless ``name`` is free (also of case twins)."""
+        if self.has_stack(name):
+            raise StackExistsError(f"A stack named '{name}' already exists.", kind="stack", name=name)
+        twin = case_twin(name, self.stack_names())
+        if twin:
+            raise StackExistsError(
+                f"A stack named '{twin}' already exists; names differing only in case are not allowed.",
+                kind="stack",
+                name=name,
+            )
+
+    def rename_stack(self, old: str, new: str, pointers: Iterable[tuple[Path, Path, str | None]] = ()) -> None:
+        """Rename a stack, moving the settings that name it active (``(file, lock folder, profile)`` each)."""
+        with self.lock():
+            record = self.get_stack(old)
+            self.check_new_stack(new)
+            change = self.change(f"rename of the stack '{old}' to '{new}'")
+            change.write(self._stack_path(new), StackRecord(new, record.components).to_dict())
+            for settings, lock, profile in pointers:
+                change.repoint(settings, lock, old, new, profile)
+            change.delete(self._stack_path(old))
+            change.commit()
 
     def update_stack(self, record: StackRecord) -> None:
         """Replace an existing stack."""
@@ -186,17 +272,37 @@ class LocalStore:
     def create_component(self, record: ComponentRecord) -> None:
         """Store a new component (:class:`StackComponentExistsError` if the name is taken)."""
         with self.lock():
-            if self.has_component(record.type, record.name):
-                raise StackComponentExistsError(
-                    f"{record.type.with_article.capitalize()} named '{record.name}' already exists."
-                )
-            twin = case_twin(record.name, self.component_names(record.type))
-            if twin:
-                raise StackComponentExistsError(
-                    f"{record.type.with_article.capitalize()} named '{twin}' already exists; "
-                    "names differing only in case are not allowed."
-                )
+            self._check_new_component(record.type, record.name)
             write_toml(self._component_path(record.type, record.name), record.to_dict())
+
+    def _check_new_component(self, component_type: StackComponentType, name: str) -> None:
+        label = component_type.with_article.capitalize()
+        if self.has_component(component_type, name):
+            raise StackComponentExistsError(
+                f"{label} named '{name}' already exists.", kind=component_type.display_name, name=name
+            )
+        twin = case_twin(name, self.component_names(component_type))
+        if twin:
+            raise StackComponentExistsError(
+                f"{label} named '{twin}' already exists; names differing only in case are not allowed.",
+                kind=component_type.display_name,
+                name=name,
+            )
+
+    def rename_component(self, component_type: StackComponentType, old: str, new: str) -> None:
+        """Rename a component and the references of every stack using it, all at once."""
+        with self.lock():
+            record = self.get_component(component_type, old)
+            self._check_new_component(component_type, new)
+            record.name = new
+            change = self.change(f"rename of the {component_type.display_name} '{old}' to '{new}'")
+            change.write(self._component_path(component_type, new), record.to_dict())
+            for stack in self.stacks():
+                if stack.components.get(component_type) == old:
+                    stack.components[component_type] = new
+                    change.write(self._stack_path(stack.name), stack.to_dict())
+            change.delete(self._component_path(component_type, old))
+            change.commit()
 
     def update_component(self, record: ComponentRecord) -> None:
         """Replace an existing component."""

@@ -108,10 +108,15 @@ def delete(name: str) -> None:
 def _profile_data(repo: Repository, item: Profile, active: bool) -> dict[str, Any]:
     data: dict[str, Any] = item.to_dict()
     if active:  # the stack active here, which a repository or STACKYARD_STACK may choose
-        try:
+        from stackyard.repository import STACK_ENV
+
+        if os.environ.get(STACK_ENV):  # one that does not exist is an error, as in every command
             data["active_stack_name"] = repo.active_stack_name
-        except Exception:  # noqa: BLE001 - a profile without an active stack still lists
-            pass
+        else:
+            try:
+                data["active_stack_name"] = repo.active_stack_name
+            except Exception:  # noqa: BLE001 - a profile without an active stack still lists
+                pass
     data["active"] = active
     return data
 

@@ -74,12 +74,8 @@ def stack() -> None:
 @click.option("--set", "activate", is_flag=True, help="Also make it the active stack.")
 def register(name: str, activate: bool, **components: str | None) -> None:
     """Register a stack NAME made of registered stack components."""
-    from stackyard.stack.stack import Stack
-
     repo = open_repository()
-    chosen = _chosen(components)
-    loaded = {t: repo.load_stack_component(t, n) for t, n in chosen.items()}
-    repo.register_stack(Stack.from_components(name, loaded))
+    repo.register_stack_from_names(name, _chosen(components))  # registers no component
     output.success(f"Stack '{name}' successfully registered!")
     if activate:
         repo.activate_stack(name)
@@ -110,8 +106,8 @@ def list_stacks(output_format: str) -> None:
 def describe(name: str | None, output_format: str) -> None:
     """Show the components of a stack (default: the active stack)."""
     repo = open_repository()
-    active = _active_stack_name(repo)
-    name = name or repo.active_stack_name
+    active = repo.active_stack_name if name is None else _active_stack_name(repo)
+    name = name or active
     configuration = repo.get_stack_configuration(name)
     records = [repo.get_component_record(t, n) for t, n in sorted(configuration.items())]
     data = {
@@ -277,7 +273,18 @@ def import_stack(name: str, file: str) -> None:
 
 
 def _active_stack_name(repo: Any) -> str | None:
+    """The active stack's name, ``None`` (with a warning) if the profile's or repository's choice is gone.
+
+    One set through STACKYARD_STACK that does not exist is an error, as in
+    every other command: the user asked for it in this shell.
+    """
+    from stackyard.exceptions import StackyardError
+    from stackyard.repository import STACK_ENV
+
+    if os.environ.get(STACK_ENV):
+        return str(repo.active_stack_name)
     try:
         return str(repo.active_stack_name)
-    except Exception:  # noqa: BLE001 - listing works even when no stack is active
+    except StackyardError as exc:  # listing works even when no stack is active
+        output.warning(str(exc))
         return None
