@@ -1,7 +1,7 @@
 """Run the reliability scenarios of tests/reliability at large counts and print the figures.
 
-Run: ``.venv/bin/python benchmarks/reliability.py`` (``--scale N`` multiplies the
-counts; ``--only runs|store|input``). Each area lives in its own module:
+Run: ``.venv/bin/python benchmarks/reliability.py`` (``--scale N``: kills per
+kind of operation and the like, default 100; ``--only runs|store|input``). Each area lives in its own module:
 
 - ``reliability_runs.py``: kill -9 of pipeline runs with workers (crashed runs, orphan workers, cache);
 - ``reliability_store.py``: kill -9 during multi-file writes and renames, concurrent CLI processes;
@@ -26,7 +26,7 @@ AREAS = ("store", "runs", "input")
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=int, default=1, help="multiply every count (default 1: ≥ 24 processes, ≥ 100 kills)")
+    parser.add_argument("--scale", type=int, default=100, help="the counts (default 100: ≥ 24 processes, ≥ 100 kills)")
     parser.add_argument("--only", choices=AREAS, action="append", help="run only these areas")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(Path(__file__).parent))
@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         figures = module.run(args.scale)
         figures["seconds"] = round(time.perf_counter() - started, 1)
         results[area] = figures
-        broken += int(figures.get("broken", 0))
+        broken += int(figures["states_found_broken"])
         print(f"## {area}\n{json.dumps(figures, indent=2, default=str)}\n", flush=True)
     print(f"states found broken in all: {broken}")
     return 1 if broken else 0
