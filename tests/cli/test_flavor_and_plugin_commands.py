@@ -75,7 +75,9 @@ def test_flavor_describe_lists_every_parameter(ok, fails, acme: str) -> None:
         ["limits", "dict[str, int]", "{}", "no"],
     ]
     data = json.loads(ok("alerter", "flavor", "describe", "echo", "--output", "json").stdout)
-    assert data["parameters"][0] == {"name": "webhook", "type": "str", "required": True, "default": None, "description": ""}
+    assert data["parameters"][0] == {
+        "name": "webhook", "type": "str", "required": True, "default": None, "description": "", "sensitive": False
+    }
     assert data["parameters"][2]["default"] == 3
     result = fails("alerter", "flavor", "describe", "ech")
     assert "Error: No alerter flavor named 'ech'. Did you mean 'echo'? Available: echo." in result.stderr

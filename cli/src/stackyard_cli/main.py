@@ -36,6 +36,7 @@ COMMANDS: dict[str, LazyCommand] = {
     "stack": LazyCommand(f"{_COMMANDS}.stack", "stack", "Register, list, activate and share stacks."),
     "plugin": LazyCommand(f"{_COMMANDS}.plugin", "plugin", "List, install and uninstall flavor packages; start a new one."),
     "pipeline": LazyCommand(f"{_COMMANDS}.pipeline", "pipeline", "Run and inspect pipelines."),
+    "secret": LazyCommand(f"{_COMMANDS}.secret", "secret", "Register and manage secrets of the active stack."),
     **{
         name: LazyCommand(f"{_COMMANDS}.component", "component_group", f"Manage {plural} and their flavors.", (name,))
         for name, plural in COMPONENT_TYPES

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["Repository", "hookimpl", "pipeline", "step", "__version__"]
+__all__ = ["Repository", "SecretField", "hookimpl", "pipeline", "step", "__version__"]
 
 if TYPE_CHECKING:
     from stackyard.plugins.hookspecs import hookimpl
@@ -27,6 +27,10 @@ def __getattr__(name: str) -> Any:
         from stackyard.plugins.hookspecs import hookimpl
 
         return hookimpl
+    if name == "SecretField":
+        from stackyard.stack.stack_component import SecretField
+
+        return SecretField
     if name in ("pipeline", "step"):
         from stackyard import pipelines
 

@@ -235,3 +235,8 @@ class PluginExitError(StackyardError):
 
 class RunOwnerGoneError(StackyardError):
     """The process that owns a pipeline run is gone: a step of it must not start or record anything more."""
+
+
+class SecretReferenceError(StackyardError):
+    """A ``{{secret.key}}`` reference in a component's parameter cannot be resolved (the secret or key is
+    missing, or the stack has no secrets manager); :attr:`parameter`, :attr:`secret` and :attr:`key` say which."""

@@ -48,13 +48,18 @@ class ImportedComponent:
 
 
 def export_stack(repo: Repository, name: str) -> dict[str, Any]:
-    """A stack of the active profile as plain data: its name and each component in full."""
+    """A stack of the active profile as plain data: its name and each component in full
+    (secret references as they are; a plain value of a sensitive parameter masked)."""
+    from stackyard.secrets import masked_config, sensitive_parameters
+
     configuration = repo.get_stack_configuration(name)
     components: dict[str, Any] = {}
     for component_type in StackComponentType:
         component_name = configuration.get(component_type)
         if component_name is not None:
             entry = repo.get_component_record(component_type, component_name).to_dict()
+            sensitive = sensitive_parameters(repo, component_type, entry["flavor"])
+            entry["config"] = masked_config(entry.get("config", {}), sensitive)  # references are kept
             del entry["type"]  # the table's key says it
             components[component_type.value] = entry
     return {"stack": {"name": name}, "components": components}

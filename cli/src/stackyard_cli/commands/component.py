@@ -126,7 +126,8 @@ def list_components(output_format: str) -> None:
     kind = _kind()
     repo = open_repository()
     active = repo.active_component_name(kind)
-    data = [_record_data(repo, r, r.name == active) for r in repo.get_component_records(kind)]
+    sensitive: dict[str, frozenset[str]] = {}
+    data = [_record_data(repo, r, r.name == active, sensitive) for r in repo.get_component_records(kind)]
     keys = sorted({key for r in data for key in r["config"]})
     columns = [
         Column("NAME", "name"),
@@ -151,7 +152,7 @@ def describe(name: str | None, output_format: str) -> None:
                 f"The active stack has no {kind.display_name}; name one: stackyard {kind.cli_name} describe NAME."
             )
         name = active
-    data = _record_data(repo, repo.get_component_record(kind, name), name == active)
+    data = _record_data(repo, repo.get_component_record(kind, name), name == active, {})
     data["stacks"] = repo.stacks_using(kind, name)
     columns = [
         Column("NAME", "name"),
@@ -243,6 +244,9 @@ def describe_flavor(name: str, output_format: str) -> None:
     repo = open_repository()
     item = repo.get_flavor(kind, name)
     data = _flavor_data(item)
+    heading = [_fill("{Type}", kind) + f" flavor '{item.name}' from {_package_label(data)} ({item.source})"]
+    if item.description:
+        heading.append(item.description)
     data["parameters"] = [
         {
             "name": p.name,
@@ -250,15 +254,21 @@ def describe_flavor(name: str, output_format: str) -> None:
             "required": p.required,
             "default": None if p.required else _plain(p.default),
             "description": p.doc,
+            "sensitive": p.secret,
         }
         for p in item.parameters.values()
     ]
-    heading = [_fill("{Type}", kind) + f" flavor '{item.name}' from {_package_label(data)} ({item.source})"]
-    if item.description:
-        heading.append(item.description)
+    if any(p["sensitive"] for p in data["parameters"]):
+        from stackyard.secrets import reference_example
+
+        example = next(p["name"] for p in data["parameters"] if p["sensitive"])
+        heading.append(
+            "Sensitive parameters take a secret reference, never a plain value: "
+            f"--{example}={reference_example(key=example)} (see stackyard secret register)."
+        )
     columns = [
         Column("PARAMETER", "name"),
-        Column("TYPE", "type"),
+        Column("TYPE", lambda p: f"{p['type']} (sensitive)" if p["sensitive"] else p["type"]),
         Column("DEFAULT", lambda p: "" if p["required"] else _format_value(p["default"]), shrink=True),
         Column("REQUIRED", lambda p: "yes" if p["required"] else "no"),
         Column("DESCRIPTION", "description", shrink=True),
@@ -295,8 +305,17 @@ COMMANDS: tuple[click.Command, ...] = (
 # -- records and cells -------------------------------------------------------------
 
 
-def _record_data(repo: Repository, record: ComponentRecord, active: bool) -> dict[str, Any]:
+def _record_data(
+    repo: Repository, record: ComponentRecord, active: bool, sensitive: dict[str, frozenset[str]]
+) -> dict[str, Any]:
+    """A component's data for list and describe; plain values of sensitive parameters masked
+    (``sensitive`` caches each flavor's sensitive parameter names)."""
+    from stackyard.secrets import masked_config, sensitive_parameters
+
     data = record.to_dict()
+    if record.flavor not in sensitive:
+        sensitive[record.flavor] = sensitive_parameters(repo, record.type, record.flavor)
+    data["config"] = masked_config(data["config"], sensitive[record.flavor])
     note = repo.flavor_note(record)
     data["active"] = active
     data["flavor_installed"] = note is None

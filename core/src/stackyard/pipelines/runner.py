@@ -54,6 +54,11 @@ def run_pipeline(
 
         stack = Repository().active_stack
     stack.validate()
+    # issue 10, secrets: {{secret.key}} references resolved before anything starts; the run still
+    # records the references (a resolved component's ``config`` gives them back)
+    from stackyard.secrets import resolve_stack_secrets
+
+    stack = resolve_stack_secrets(stack)
     warn_unknown_options(stack, options, stacklevel=3)
     options = convert_options(stack, options)
     metadata_store = stack.metadata_store

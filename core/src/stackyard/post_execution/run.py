@@ -44,6 +44,8 @@ class StoreContext:
         self._load_artifact_store = artifact_store
         self._recorded = dict((recorded_stack or {}).get("components", {}).get("artifact_store") or {})
         self._rebuilt: BaseArtifactStore | None = None
+        self._recorded_stack = dict(recorded_stack or {})  # issue 10, secrets: resolved from the run's stack
+        self._resolved: dict[int, BaseArtifactStore] = {}
 
     @classmethod
     def of_stack_name(cls, repository: Repository, name: str) -> StoreContext:
@@ -78,7 +80,16 @@ class StoreContext:
         )
 
     def artifact_store_for(self, uri: str) -> BaseArtifactStore:
-        """The stack's artifact store if ``uri`` is in it, else the one the run recorded, rebuilt."""
+        """The stack's artifact store if ``uri`` is in it, else the one the run recorded, rebuilt;
+        its secret references resolved from the secrets manager the run recorded."""
+        from stackyard.secrets import resolve_recorded
+
+        store = self._artifact_store_for(uri)
+        if id(store) not in self._resolved:  # issue 10, secrets
+            self._resolved[id(store)] = resolve_recorded(store, self._recorded_stack)  # type: ignore[assignment]
+        return self._resolved[id(store)]
+
+    def _artifact_store_for(self, uri: str) -> BaseArtifactStore:
         from stackyard.exceptions import StackyardError
 
         try:

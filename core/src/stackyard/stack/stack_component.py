@@ -46,7 +46,32 @@ ALLOW_EMPTY = "allow_empty"
 """Field metadata key: ``attrs.field(metadata={"allow_empty": True})`` lets a required
 text parameter be empty (by default ``--path=`` is refused: "path: must not be empty")."""
 
+SECRET = "secret"
+"""Field metadata key set by :func:`SecretField`: the parameter is sensitive."""
+
 _MUTABLE_DEFAULTS = (list, dict, set)
+
+
+def SecretField(*, default: Any = attrs.NOTHING, doc: str = "") -> Any:  # noqa: N802 - reads like a type
+    """Mark a sensitive parameter: ``secret_key: str = SecretField()`` (or ``SecretField(default=None)``).
+
+    Its value must hold a secret reference such as ``{{aws.secret_key}}`` (alone
+    or inside a longer value, as in a URL); a plain value is refused, so the
+    secret itself is never stored, shown or recorded. The reference is resolved
+    from the stack's secrets manager where the component is used (a run,
+    reading a run's artifacts back).
+    """
+    metadata: dict[str, Any] = {SECRET: True}
+    if doc:
+        metadata["doc"] = doc
+    return attrs.field(default=default, metadata=metadata, repr=_secret_repr)
+
+
+def _secret_repr(value: Any) -> str:
+    """A sensitive parameter in ``repr()``: its reference, never the value a run resolved it to."""
+    from stackyard.secrets import MASK, find_references
+
+    return repr(value) if value is None or find_references(value) else repr(MASK)
 
 
 _PROBLEMS: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("stackyard_problems", default=None)
@@ -63,12 +88,16 @@ class _FieldConverter:
     other) instead of raised at once.
     """
 
-    def __init__(self, owner: type, name: str, *, required: bool = False, allow_empty: bool = False) -> None:
+    def __init__(
+        self, owner: type, name: str, *, required: bool = False, allow_empty: bool = False, secret: bool = False
+    ) -> None:
         self.owner = owner
         self.name = name
         self.required = required
         """Whether the field has no default: then an empty text value is refused, unless ``allow_empty``."""
         self.allow_empty = allow_empty
+        self.secret = secret
+        """Whether the field is a :func:`SecretField`: then only secret references are accepted."""
         self._type: Any = None
 
     def field_type(self) -> Any:
@@ -79,6 +108,13 @@ class _FieldConverter:
     def __call__(self, value: Any) -> Any:
         from stackyard.serialization import is_text_type, structure_value
 
+        refused = self._refused_reference(value)
+        if refused:
+            problems = _PROBLEMS.get()
+            if problems is None:
+                raise ComponentConfigError(getattr(self.owner, "FLAVOR", self.owner.__name__), [refused])
+            problems.append(refused)
+            return None
         try:
             if self.required and not self.allow_empty and isinstance(value, str) and not value.strip():
                 if is_text_type(self.field_type()):
@@ -90,6 +126,20 @@ class _FieldConverter:
                 raise ValueError(f"{self.name}: {exc}") from None
             problems.append(f"{self.name}: {exc}")
             return None
+
+    def _refused_reference(self, value: Any) -> str | None:
+        """Why ``value`` cannot be given to this field for secrets' sake (never quoting the value)."""
+        from stackyard.secrets import find_references, reference_example
+
+        if self.secret and value is not None and not find_references(value):
+            return (
+                f"{self.name}: is sensitive, so it takes a secret reference such as "
+                f"'{reference_example(key=self.name)}', not a plain value; store the value with "
+                f"stackyard secret register my_secret --{self.name}"
+            )
+        if find_references(value) and getattr(self.owner, "TYPE", None) is StackComponentType.SECRETS_MANAGER:
+            return f"{self.name}: a secrets manager's parameters cannot reference secrets; give the value itself"
+        return None
 
 
 def _resolved_types(cls: type) -> dict[str, Any]:
@@ -134,6 +184,7 @@ def _transform_fields(cls: type, fields: list[attrs.Attribute]) -> list[attrs.At
                 field.name,
                 required=field.default is attrs.NOTHING and field.name != "name",  # names: validate_name
                 allow_empty=bool(field.metadata.get(ALLOW_EMPTY)),
+                secret=bool(field.metadata.get(SECRET)),
             )
         result.append(field.evolve(**changes) if changes else field)
     return result
@@ -150,7 +201,7 @@ def _attrs_ify(cls: type) -> None:
     )
 
 
-@dataclass_transform(kw_only_default=True, field_specifiers=(attrs.field, attrs.Factory))
+@dataclass_transform(kw_only_default=True, field_specifiers=(attrs.field, attrs.Factory, SecretField))
 class _ComponentMeta(ABCMeta):
     """Makes every subclass an attrs class and checks concrete flavors at definition."""
 
@@ -215,14 +266,16 @@ class StackComponent(metaclass=_ComponentMeta):
 
     @property
     def config(self) -> dict[str, Any]:
-        """The flavor's parameters as plain data (everything but name and uuid)."""
+        """The flavor's parameters as plain data (everything but name and uuid), secret references unresolved."""
         from stackyard.serialization import unstructure_value
 
         result = {}
         for field in attrs.fields(type(self)):
             if field.init and field.name not in ("name", "uuid"):
                 result[field.name] = unstructure_value(getattr(self, field.name))
-        return result
+        from stackyard.secrets import stored_config
+
+        return stored_config(self, result)  # a copy resolved for a run still shows its references
 
     # -- building ---------------------------------------------------------
 
@@ -263,6 +316,8 @@ class StackComponent(metaclass=_ComponentMeta):
                 if key in params and isinstance(converter, _FieldConverter):
                     try:
                         converter(raw)
+                    except ComponentConfigError as exc:  # a plain value for a secret field
+                        problems.extend(exc.problems)
                     except ValueError as exc:
                         problems.append(str(exc))
             raise ComponentConfigError(cls.FLAVOR, problems, valid)
@@ -319,14 +374,18 @@ class StackComponent(metaclass=_ComponentMeta):
 class Parameter:
     """One configuration parameter of a flavor, as read from its attrs class."""
 
-    __slots__ = ("name", "type", "default", "required", "doc")
+    __slots__ = ("name", "type", "default", "required", "doc", "secret")
 
-    def __init__(self, name: str, type: Any, default: Any, required: bool, doc: str = "") -> None:
+    def __init__(
+        self, name: str, type: Any, default: Any, required: bool, doc: str = "", secret: bool = False
+    ) -> None:
         self.name = name
         self.type = type
         self.default = default
         self.required = required
         self.doc = doc
+        self.secret = secret
+        """Whether it is a :func:`SecretField` (takes only a secret reference)."""
 
     @property
     def type_name(self) -> str:
@@ -373,6 +432,7 @@ def parameters(cls: type[StackComponent]) -> dict[str, Parameter]:
             None if required else default,
             required,
             str(field.metadata.get("doc", "")) or docs.get(field.name, ""),
+            bool(field.metadata.get(SECRET)),
         )
     return result
 
