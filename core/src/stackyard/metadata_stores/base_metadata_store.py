@@ -136,6 +136,24 @@ class BaseMetadataStore(StackComponent):
     ) -> str:
         """Record a step served from cache, reusing the artifacts (name -> id) of step ``cached_from``."""
 
+    # -- metadata components and steps attach ------------------------------------------
+
+    def add_metadata(self, run_id: str, step_id: str | None, values: Mapping[str, Any]) -> None:
+        """Record JSON ``values`` (key -> value; a key given again replaces it) on a step, or on the run if ``step_id`` is ``None``.
+
+        The default records nothing and logs a warning: a flavor written
+        before metadata existed keeps working, its runs just show none.
+        """
+        import logging
+
+        logging.getLogger("stackyard").warning(
+            "The %s metadata store cannot record metadata; %s dropped.", type(self).FLAVOR, ", ".join(values)
+        )
+
+    def get_metadata(self, run_id: str, step_id: str | None = None) -> dict[str, Any]:
+        """The metadata recorded on a step (or on the run, if ``step_id`` is ``None``); the default has none."""
+        return {}
+
     # -- reading ---------------------------------------------------------------------
 
     @abstractmethod

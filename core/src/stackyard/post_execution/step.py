@@ -67,6 +67,11 @@ class StepView:
         return self._record.get("error")
 
     @property
+    def metadata(self) -> dict[str, Any]:
+        """What components and the step attached to it (``get_step_context().add_metadata``), and hook warnings."""
+        return self._context.metadata_store.get_metadata(str(self._record["run_id"]), self.id)
+
+    @property
     def start_time(self) -> datetime.datetime | None:
         """When it started."""
         return _time(self._record.get("started"))
@@ -121,6 +126,7 @@ class StepView:
             "duration": self.duration,
             "cache_key": self.cache_key,
             "error": self.error,
+            "metadata": self.metadata,
             "inputs": {n: a.to_dict() for n, a in self.inputs.items()},
             "outputs": {n: a.to_dict() for n, a in self.outputs.items()},
         }
