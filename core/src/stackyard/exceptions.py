@@ -235,3 +235,7 @@ class PluginExitError(StackyardError):
 
 class RunOwnerGoneError(StackyardError):
     """The process that owns a pipeline run is gone: a step of it must not start or record anything more."""
+
+
+class StepTimeoutError(StackyardError, TimeoutError):
+    """A step ran longer than its ``@step(timeout=...)`` and was stopped."""

@@ -93,7 +93,7 @@ _MIGRATIONS: dict[int, str] = {
     UPDATE runs SET heartbeat = started WHERE status = 'running';
     CREATE INDEX runs_by_status ON runs(status);
     """,
-    # metadata components and steps attach to a run ('' as step_id) or a step
+    # metadata components and steps attach to a run ('' as step_id) or a step; tries of retried steps
     3: """
     CREATE TABLE metadata (
         run_id TEXT NOT NULL REFERENCES runs(id),
@@ -102,6 +102,7 @@ _MIGRATIONS: dict[int, str] = {
         value TEXT NOT NULL,
         PRIMARY KEY (run_id, step_id, key)
     );
+    ALTER TABLE steps ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1;
     """,
 }
 APPLICATION_ID = 0x53594D44
@@ -421,6 +422,10 @@ class SQLiteMetadataStore(BaseMetadataStore):
             _link(conn, step_id, inputs, "input")
             _link(conn, step_id, outputs, "output")
         return step_id
+
+    def record_attempt(self, step_id: str, attempt: int) -> None:
+        with self._write() as conn:
+            conn.execute("UPDATE steps SET attempts = ? WHERE id = ?", (attempt, step_id))
 
     # -- metadata ---------------------------------------------------------------
 

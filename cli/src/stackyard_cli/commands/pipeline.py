@@ -249,7 +249,7 @@ def run_describe(run_name: str, output_format: str) -> None:
              Column("CACHED", "cached"), Column("OUTPUTS", "outputs", shrink=True)],
             rows=lambda _: [_step_row(s) for s in found.steps],
             heading=_run_heading(found),
-            footer=_artifact_warnings(found.steps) + _step_metadata(found.steps),
+            footer=_artifact_warnings(found.steps) + _retried(found.steps) + _step_metadata(found.steps),
         )
         render(found.to_dict(), output_format, view)
 
@@ -274,6 +274,12 @@ def _run_heading(found: PipelineRunView) -> list[str]:
     if found.metadata:
         lines.append(f"Metadata:   {_pairs(found.metadata)}")
     return lines
+
+
+def _retried(steps: list[StepView]) -> list[str]:
+    """``Retried steps:`` and one line per step that took more than one attempt, or nothing."""
+    lines = [f"  {step.name}: {step.attempts} attempts" for step in steps if step.attempts > 1]
+    return ["Retried steps:", *lines] if lines else []
 
 
 def _step_metadata(steps: list[StepView]) -> list[str]:

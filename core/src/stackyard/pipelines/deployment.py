@@ -38,6 +38,7 @@ from stackyard.pipelines.caching import (
 from stackyard.pipelines.hooks import Outcome, StepRunInfo, call_hook, record_warning, run_user_hook
 from stackyard.pipelines.status import ExecutionStatus
 from stackyard.pipelines.step_context import RunContext, StepContext, active
+from stackyard.pipelines.timeouts import call_with_timeout
 
 if TYPE_CHECKING:
     from stackyard.pipelines.graph import StepInvocation
@@ -155,31 +156,69 @@ class PipelineDeployment:
         )
         logger.info("Step '%s' has started.", name)
         started = time.perf_counter()
-        try:
-            records = self._execute(invocation, inputs, step_id)
-        except BaseException as exc:
-            self.check_owner()
-            metadata_store.finish_step(step_id, ExecutionStatus.FAILED, error=_error_text(exc))
-            logger.info("Step '%s' failed: %s", name, _error_line(exc))
-            raise
+        attempt = 1
+        while True:
+            final = attempt > invocation.step.retries
+            try:
+                records = self._execute(invocation, inputs, step_id, attempt, final=final)
+                break
+            except Exception as exc:
+                if final:
+                    self._record_failure(step_id, name, exc)
+                    raise
+                self._retry(invocation, step_id, attempt, exc)
+                attempt += 1
+            except BaseException as exc:
+                self._record_failure(step_id, name, exc)
+                raise
         self.check_owner()
         ids = metadata_store.finish_step(step_id, ExecutionStatus.COMPLETED, outputs=records)
         self._outputs[name] = {n: {**r, "id": ids.get(n, r["id"])} for n, r in records.items()}
         logger.info("Step '%s' has finished in %.3fs.", name, time.perf_counter() - started)
         return ExecutionStatus.COMPLETED
 
+    def _record_failure(self, step_id: str, name: str, exc: BaseException) -> None:
+        store = self.stack.metadata_store
+        assert store is not None
+        self.check_owner()
+        store.finish_step(step_id, ExecutionStatus.FAILED, error=_error_text(exc))
+        logger.info("Step '%s' failed: %s", name, _error_line(exc))
+
+    def _retry(self, invocation: StepInvocation, step_id: str, attempt: int, exc: BaseException) -> None:
+        """Log and record failed attempt ``attempt``, wait ``retry_delay``, and record the next attempt."""
+        store = self.stack.metadata_store
+        assert store is not None
+        step = invocation.step
+        logger.warning(
+            "Step '%s' failed (attempt %d of %d): %s; retrying in %gs.",
+            invocation.name, attempt, step.retries + 1, _error_line(exc), step.retry_delay,
+        )
+        self.check_owner()
+        failed = list(store.get_metadata(self.run_id, step_id).get("failed_attempts") or [])
+        store.add_metadata(self.run_id, step_id, {"failed_attempts": [*failed, f"{attempt}: {_error_line(exc)}"]})
+        if step.retry_delay:
+            time.sleep(step.retry_delay)
+        self.check_owner()
+        store.record_attempt(step_id, attempt + 1)
+
     def _execute(
-        self, invocation: StepInvocation, inputs: Mapping[str, Mapping[str, Any]], step_id: str
+        self,
+        invocation: StepInvocation,
+        inputs: Mapping[str, Mapping[str, Any]],
+        step_id: str,
+        attempt: int = 1,
+        *,
+        final: bool = True,
     ) -> dict[str, dict[str, Any]]:
         stack = self.stack
         artifact_store = stack.artifact_store
         assert artifact_store is not None
         name = invocation.name
-        info = StepRunInfo(self.pipeline_name, self.run_name, self.run_id, name)
+        info = StepRunInfo(self.pipeline_name, self.run_name, self.run_id, name, attempt)
         base = f"{artifact_store.path.rstrip('/')}/{self.pipeline_name}/{name}"
         ids = {output: uuid.uuid4().hex for output in invocation.step.output_names}
         uris = {output: f"{base}/{output}/{artifact_id}" for output, artifact_id in ids.items()}
-        context = StepContext(self.run_context, name, step_id, invocation.parameters, uris)
+        context = StepContext(self.run_context, name, step_id, invocation.parameters, uris, attempt)
         prepared: list[StackComponent] = []
         with active(context):
             try:
@@ -187,7 +226,8 @@ class PipelineDeployment:
                     call_hook(component, "prepare_step_run", info)
                     prepared.append(component)
                 values = {arg: read_artifact(artifact_store, record) for arg, record in inputs.items()}
-                result = invocation.step.entrypoint(**invocation.parameters, **values)
+                step = invocation.step
+                result = call_with_timeout(step.entrypoint, {**invocation.parameters, **values}, step.timeout, name)
                 outputs = invocation.step.split_outputs(result)
                 explicit = invocation.step.materializers
                 records = {
@@ -201,7 +241,7 @@ class PipelineDeployment:
                 }
             except BaseException as exc:
                 _call_each(prepared, "cleanup_step_run", info, Outcome(ExecutionStatus.FAILED, exc), raising=False)
-                if isinstance(exc, Exception):
+                if isinstance(exc, Exception) and final:
                     self._step_hook(invocation.step.on_failure, (exc,), "on_failure", step_id, name)
                 raise
             _call_each(prepared, "cleanup_step_run", info, Outcome(ExecutionStatus.COMPLETED), raising=True)
@@ -254,7 +294,10 @@ def _error_line(exc: BaseException) -> str:
 
 def _error_text(exc: BaseException) -> str:
     """The traceback of a step's error, from the step's own code on (Stackyard's frames left out)."""
+    from stackyard.pipelines import timeouts
+
+    ours = {__file__, timeouts.__file__}
     tb = exc.__traceback__
-    while tb is not None and tb.tb_next is not None and tb.tb_frame.f_code.co_filename == __file__:
+    while tb is not None and tb.tb_next is not None and tb.tb_frame.f_code.co_filename in ours:
         tb = tb.tb_next
     return "".join(traceback.format_exception(type(exc), exc, tb)).strip()

@@ -47,6 +47,9 @@ class Step:
         materializers: type | Mapping[str, type] | None = None,
         on_failure: Callable[[BaseException], Any] | None = None,
         on_success: Callable[[], Any] | None = None,
+        retries: int = 0,
+        retry_delay: float = 0.0,
+        timeout: float | None = None,
     ) -> None:
         self.entrypoint = func
         self.name = name or func.__name__
@@ -62,6 +65,7 @@ class Step:
         self.materializers = _explicit_materializers(self.name, materializers, self.output_names)
         self.on_failure = _check_hook(self.name, "on_failure", on_failure)
         self.on_success = _check_hook(self.name, "on_success", on_success)
+        self.retries, self.retry_delay, self.timeout = _check_execution(self.name, retries, retry_delay, timeout)
         self._source_hash: str | None = None
         functools.update_wrapper(self, func)  # type: ignore[arg-type]
 
@@ -217,6 +221,21 @@ def _import_step(module: str, qualname: str) -> Any:
     return obj
 
 
+def _check_execution(
+    name: str, retries: Any, retry_delay: Any, timeout: Any
+) -> tuple[int, float, float | None]:
+    """``retries``, ``retry_delay`` and ``timeout`` checked: a bad one is a :class:`PipelineDefinitionError`."""
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        raise PipelineDefinitionError(f"Step '{name}': retries must be a whole number of 0 or more, not {retries!r}.")
+    for what, value in (("retry_delay", retry_delay), ("timeout", timeout)):
+        if value is None and what == "timeout":
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or (what == "timeout" and value == 0):
+            limit = "more than 0" if what == "timeout" else "0 or more"
+            raise PipelineDefinitionError(f"Step '{name}': {what} must be a number of seconds, {limit}, not {value!r}.")
+    return retries, float(retry_delay), None if timeout is None else float(timeout)
+
+
 def _check_hook(owner: str, kind: str, hook: Callable[..., Any] | None) -> Callable[..., Any] | None:
     if hook is not None and not callable(hook):
         raise PipelineDefinitionError(f"'{owner}': {kind} must be a function, not {hook!r}.")
@@ -278,6 +297,9 @@ def step(
     materializers: type | Mapping[str, type] | None = None,
     on_failure: Callable[[BaseException], Any] | None = None,
     on_success: Callable[[], Any] | None = None,
+    retries: int = 0,
+    retry_delay: float = 0.0,
+    timeout: float | None = None,
 ) -> Callable[[Callable[..., Any]], Step]: ...
 
 
@@ -290,6 +312,9 @@ def step(
     materializers: type | Mapping[str, type] | None = None,
     on_failure: Callable[[BaseException], Any] | None = None,
     on_success: Callable[[], Any] | None = None,
+    retries: int = 0,
+    retry_delay: float = 0.0,
+    timeout: float | None = None,
 ) -> Step | Callable[[Callable[..., Any]], Step]:
     """Make a function a pipeline step: ``@step`` or ``@step(name=..., enable_cache=False, materializers=...)``.
 
@@ -297,6 +322,9 @@ def step(
     from output name to class; other outputs get one chosen by their type.
     ``on_failure(exception)`` runs when the step fails, ``on_success()`` when it
     completes; both run in the step's process, where ``get_step_context()`` works.
+    ``retries=N`` runs a failing step up to N more times, ``retry_delay`` seconds
+    apart; ``timeout`` stops an attempt after that many seconds (see
+    :mod:`stackyard.pipelines.timeouts` for how).
     """
     if func is not None:
         return Step(func)
@@ -304,7 +332,8 @@ def step(
     def decorate(function: Callable[..., Any]) -> Step:
         return Step(
             function, name=name, enable_cache=enable_cache, materializers=materializers,
-            on_failure=on_failure, on_success=on_success,
+            on_failure=on_failure, on_success=on_success, retries=retries, retry_delay=retry_delay,
+            timeout=timeout,
         )
 
     return decorate
