@@ -65,6 +65,7 @@ def test_register_converts_parameters_through_the_flavor_schema(ok, acme: str, c
     assert stored["flavor"] == "echo"
     assert stored["package"] == "stackyard-acme"
     assert stored["config"] == {
+        "post_on_failure": False,  # every alerter's option (issue 10)
         "webhook": "https://hooks.example/x", "channel": "general", "retries": 5, "ratio": 0.25,
         "loud": True, "tags": ["a", "b"], "limits": {"burst": 10},
     }
@@ -78,7 +79,7 @@ def test_register_names_every_bad_parameter_and_lists_the_valid_ones(fails, acme
     assert "missing required parameter webhook" in message
     assert "retries: expected an integer, got 'many'" in message
     assert "loud: expected a boolean" in message
-    assert "Valid parameters: webhook: str (required), channel: str = 'general', retries: int = 3" in message
+    assert "Valid parameters: post_on_failure: bool = False, webhook: str (required), channel: str = 'general', retries: int = 3" in message
     assert not component_file(config_dir, "alerter", "bell").exists()
 
 
@@ -132,11 +133,12 @@ def test_list_marks_the_component_of_the_active_stack(ok, acme: str) -> None:
     ok("stack", "set", "dev")
     result = ok("alerter", "list")
     assert table_headers(result.stdout) == [
-        "ACTIVE", "NAME", "FLAVOR", "UUID", "CHANNEL", "LIMITS", "LOUD", "RATIO", "RETRIES", "TAGS", "WEBHOOK",
+        "ACTIVE", "NAME", "FLAVOR", "UUID", "CHANNEL", "LIMITS", "LOUD", "POST_ON_FAILURE", "RATIO", "RETRIES", "TAGS",
+        "WEBHOOK",
     ]
     rows = table_rows(result.stdout)
     assert [row[:3] for row in rows] == [["", "bell", "echo"], ["👉", "horn", "echo"]]
-    assert rows[1][4:] == ["ops", "{}", "false", "0.5", "3", "[]", "w2"]
+    assert rows[1][4:] == ["ops", "{}", "false", "false", "0.5", "3", "[]", "w2"]
     data = json.loads(ok("alerter", "list", "--output", "json").stdout)
     assert [(d["name"], d["active"], d["config"]["channel"]) for d in data] == [("bell", False, "general"), ("horn", True, "ops")]
 

@@ -66,6 +66,7 @@ def test_flavor_describe_lists_every_parameter(ok, fails, acme: str) -> None:
     )
     assert table_headers(result.stdout) == ["PARAMETER", "TYPE", "DEFAULT", "REQUIRED", "DESCRIPTION"]
     assert [row[:4] for row in table_rows(result.stdout)] == [
+        ["post_on_failure", "bool", "false", "no"],  # every alerter's option (issue 10)
         ["webhook", "str", "", "yes"],
         ["channel", "str", "general", "no"],
         ["retries", "int", "3", "no"],
@@ -75,10 +76,10 @@ def test_flavor_describe_lists_every_parameter(ok, fails, acme: str) -> None:
         ["limits", "dict[str, int]", "{}", "no"],
     ]
     data = json.loads(ok("alerter", "flavor", "describe", "echo", "--output", "json").stdout)
-    assert data["parameters"][0] == {
+    assert data["parameters"][1] == {
         "name": "webhook", "type": "str", "required": True, "default": None, "description": "", "sensitive": False
     }
-    assert data["parameters"][2]["default"] == 3
+    assert data["parameters"][3]["default"] == 3
     result = fails("alerter", "flavor", "describe", "ech")
     assert "Error: No alerter flavor named 'ech'. Did you mean 'echo'? Available: echo." in result.stderr
 

@@ -200,6 +200,7 @@ def test_export_to_stdout_and_file(ok, alerter: str, tmp_path: Path) -> None:
     assert data["components"]["alerter"]["flavor"] == "echo"
     assert data["components"]["alerter"]["package"] == "stackyard-acme"
     assert data["components"]["alerter"]["config"] == {
+        "post_on_failure": False,  # every alerter's option (issue 10)
         "webhook": "https://hooks.example/x", "channel": "general", "retries": 3, "ratio": 0.5,
         "loud": False, "tags": [], "limits": {},
     }

@@ -147,7 +147,7 @@ def test_underscore_fields_are_runtime_state_not_parameters() -> None:
 
 def test_parameters_describe_type_default_and_required() -> None:
     params = parameters(Printer)
-    assert list(params) == ["channel", "retries", "timeout", "verbose", "color", "tags", "headers", "target"]
+    assert list(params) == ["post_on_failure", "channel", "retries", "timeout", "verbose", "color", "tags", "headers", "target"]
     assert params["channel"].required and params["channel"].describe() == "channel: str (required)"
     assert params["retries"].describe() == "retries: int = 3"
     assert params["tags"].default == []
@@ -205,6 +205,7 @@ def test_round_trip_through_dict_and_toml(tmp_path: Path) -> None:
         "type": "alerter",
         "flavor": "printer",
         "config": {
+            "post_on_failure": False,
             "channel": "#ml",
             "retries": 4,
             "timeout": 1.5,
@@ -260,7 +261,7 @@ def test_from_config_reports_every_problem_at_once() -> None:
         "tags: expected a list as JSON text, got '[1'",
     ]
     assert "channel: str (required)" in error.valid_parameters
-    assert "Valid parameters: channel: str (required), retries: int = 3" in str(error)
+    assert "Valid parameters: post_on_failure: bool = False, channel: str (required), retries: int = 3" in str(error)
 
 
 @pytest.mark.parametrize(
@@ -291,8 +292,14 @@ def test_from_record_refuses_another_flavor() -> None:
 def test_lifecycle_methods_default_to_no_ops() -> None:
     printer = Printer(name="p", channel="c")
     assert printer.prepare_pipeline_deployment(None, None, {"x": 1}) is None  # type: ignore[arg-type]
-    for method in ("prepare_pipeline_run", "prepare_step_run", "cleanup_step_run", "cleanup_pipeline_run"):
-        assert getattr(printer, method)() is None
+    from stackyard.pipelines.hooks import Outcome, PipelineRunInfo, StepRunInfo
+    from stackyard.pipelines.status import ExecutionStatus
+
+    run, step, outcome = PipelineRunInfo("p", "r", "1"), StepRunInfo("p", "r", "1", "s"), Outcome(ExecutionStatus.COMPLETED)
+    assert printer.prepare_pipeline_run(run) is None
+    assert printer.prepare_step_run(step) is None
+    assert printer.cleanup_step_run(step, outcome) is None
+    assert printer.cleanup_pipeline_run(run, outcome) is None
     assert printer.validate_stack(None) == []  # type: ignore[arg-type]
 
 

@@ -125,6 +125,6 @@ def test_plugin_package_installed_into_a_venv(tmp_path: Path, layered_venv: Call
     subprocess.run([*pip, "uninstall", "--yes", "stackyard-shout"], check=True)
     after = run(python, "after")
     assert after["flavors"] == []
-    assert after["record"] == ["shout", {"target": str(target), "volume": 12}, "stackyard-shout"]
+    assert after["record"] == ["shout", {"post_on_failure": False, "target": str(target), "volume": 12}, "stackyard-shout"]
     assert "flavor missing (install stackyard-shout)" in after["error"]
     assert after["left"] == []

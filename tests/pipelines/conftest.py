@@ -52,16 +52,16 @@ class RecordingAlerter(BaseAlerter):
     def prepare_pipeline_deployment(self, pipeline: Any, stack: Any, runtime_configuration: Any) -> None:
         CALLS.append(("prepare_pipeline_deployment", (pipeline.name, stack.name, dict(runtime_configuration))))
 
-    def prepare_pipeline_run(self) -> None:
+    def prepare_pipeline_run(self, info: Any) -> None:
         CALLS.append(("prepare_pipeline_run", None))
 
-    def prepare_step_run(self) -> None:
+    def prepare_step_run(self, info: Any) -> None:
         CALLS.append(("prepare_step_run", None))
 
-    def cleanup_step_run(self) -> None:
+    def cleanup_step_run(self, info: Any, outcome: Any) -> None:
         CALLS.append(("cleanup_step_run", None))
 
-    def cleanup_pipeline_run(self) -> None:
+    def cleanup_pipeline_run(self, info: Any, outcome: Any) -> None:
         CALLS.append(("cleanup_pipeline_run", None))
 
 

@@ -91,7 +91,7 @@ def test_ctrl_c_marks_the_run_failed() -> None:
 
 
 def test_a_failing_cleanup_fails_an_otherwise_good_run(recording_stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
-    def explode() -> None:
+    def explode(info: object, outcome: object) -> None:
         raise RuntimeError("cleanup broke")
 
     monkeypatch.setattr(recording_stack.alerter, "cleanup_pipeline_run", explode)

@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["Repository", "SecretField", "hookimpl", "pipeline", "step", "__version__"]
+__all__ = ["Repository", "SecretField", "get_run_context", "get_step_context", "hookimpl", "pipeline", "step", "__version__"]
 
 if TYPE_CHECKING:
     from stackyard.plugins.hookspecs import hookimpl
     from stackyard.pipelines import pipeline, step
+    from stackyard.pipelines.step_context import get_run_context, get_step_context
     from stackyard.repository import Repository
 
 
@@ -35,4 +36,8 @@ def __getattr__(name: str) -> Any:
         from stackyard import pipelines
 
         return getattr(pipelines, name)
+    if name in ("get_step_context", "get_run_context"):
+        from stackyard.pipelines import step_context
+
+        return getattr(step_context, name)
     raise AttributeError(f"module 'stackyard' has no attribute {name!r}")

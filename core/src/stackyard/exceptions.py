@@ -240,3 +240,7 @@ class RunOwnerGoneError(StackyardError):
 class SecretReferenceError(StackyardError):
     """A ``{{secret.key}}`` reference in a component's parameter cannot be resolved (the secret or key is
     missing, or the stack has no secrets manager); :attr:`parameter`, :attr:`secret` and :attr:`key` say which."""
+
+
+class StepTimeoutError(StackyardError, TimeoutError):
+    """A step ran longer than its ``@step(timeout=...)`` and was stopped."""

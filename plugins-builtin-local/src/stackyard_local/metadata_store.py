@@ -93,6 +93,17 @@ _MIGRATIONS: dict[int, str] = {
     UPDATE runs SET heartbeat = started WHERE status = 'running';
     CREATE INDEX runs_by_status ON runs(status);
     """,
+    # metadata components and steps attach to a run ('' as step_id) or a step; tries of retried steps
+    3: """
+    CREATE TABLE metadata (
+        run_id TEXT NOT NULL REFERENCES runs(id),
+        step_id TEXT NOT NULL DEFAULT '',
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (run_id, step_id, key)
+    );
+    ALTER TABLE steps ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1;
+    """,
 }
 APPLICATION_ID = 0x53594D44
 """SQLite ``application_id`` of a Stackyard metadata database ("SYMD")."""
@@ -411,6 +422,25 @@ class SQLiteMetadataStore(BaseMetadataStore):
             _link(conn, step_id, inputs, "input")
             _link(conn, step_id, outputs, "output")
         return step_id
+
+    def record_attempt(self, step_id: str, attempt: int) -> None:
+        with self._write() as conn:
+            conn.execute("UPDATE steps SET attempts = ? WHERE id = ?", (attempt, step_id))
+
+    # -- metadata ---------------------------------------------------------------
+
+    def add_metadata(self, run_id: str, step_id: str | None, values: Mapping[str, Any]) -> None:
+        with self._write() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO metadata (run_id, step_id, key, value) VALUES (?, ?, ?, ?)",
+                [(run_id, step_id or "", str(key), _dump(value)) for key, value in values.items()],
+            )
+
+    def get_metadata(self, run_id: str, step_id: str | None = None) -> dict[str, Any]:
+        rows = self._connection().execute(
+            "SELECT key, value FROM metadata WHERE run_id = ? AND step_id = ? ORDER BY rowid", (run_id, step_id or "")
+        )
+        return {key: json.loads(value) for key, value in rows.fetchall()}
 
     # -- reading -------------------------------------------------------------
 

@@ -249,7 +249,7 @@ def run_describe(run_name: str, output_format: str) -> None:
              Column("CACHED", "cached"), Column("OUTPUTS", "outputs", shrink=True)],
             rows=lambda _: [_step_row(s) for s in found.steps],
             heading=_run_heading(found),
-            footer=_artifact_warnings(found.steps),
+            footer=_artifact_warnings(found.steps) + _retried(found.steps) + _step_metadata(found.steps),
         )
         render(found.to_dict(), output_format, view)
 
@@ -271,7 +271,21 @@ def _run_heading(found: PipelineRunView) -> list[str]:
         lines.append(f"Runtime configuration: {_pairs(options)}")
     if found.error:
         lines.append(f"Error:      {found.error}")
+    if found.metadata:
+        lines.append(f"Metadata:   {_pairs(found.metadata)}")
     return lines
+
+
+def _retried(steps: list[StepView]) -> list[str]:
+    """``Retried steps:`` and one line per step that took more than one attempt, or nothing."""
+    lines = [f"  {step.name}: {step.attempts} attempts" for step in steps if step.attempts > 1]
+    return ["Retried steps:", *lines] if lines else []
+
+
+def _step_metadata(steps: list[StepView]) -> list[str]:
+    """``Step metadata:`` and one line per step that has some, or nothing."""
+    lines = [f"  {step.name}: {_pairs(step.metadata)}" for step in steps if step.metadata]
+    return ["Step metadata:", *lines] if lines else []
 
 
 def _artifact_warnings(steps: list[StepView]) -> list[str]:

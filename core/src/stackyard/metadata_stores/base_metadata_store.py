@@ -12,7 +12,8 @@ values. The keys each method returns:
   running it, or ``None``), ``heartbeat`` (when that process last said it is alive)
 - step: ``id``, ``run_id``, ``name``, ``status``, ``started``, ``ended``,
   ``parameters``, ``upstream`` (step names), ``cache_key``, ``cached_from``
-  (the step whose outputs a cached step reuses), ``error``
+  (the step whose outputs a cached step reuses), ``error``, ``attempts``
+  (tries it took, if the flavor records them)
 - artifact (as seen from a step): ``name`` and ``direction`` (``input`` or
   ``output``) of the edge, then ``id``, ``uri``, ``data_type``,
   ``materializer``, ``producer_step_id``, ``size``, ``content_hash``, ``extra``
@@ -135,6 +136,30 @@ class BaseMetadataStore(StackComponent):
         upstream: Sequence[str] = (),
     ) -> str:
         """Record a step served from cache, reusing the artifacts (name -> id) of step ``cached_from``."""
+
+    def record_attempt(self, step_id: str, attempt: int) -> None:
+        """Record that a ``running`` step starts its ``attempt``-th try (``@step(retries=...)``).
+
+        The default records nothing: the step then reads as one attempt.
+        """
+
+    # -- metadata components and steps attach ------------------------------------------
+
+    def add_metadata(self, run_id: str, step_id: str | None, values: Mapping[str, Any]) -> None:
+        """Record JSON ``values`` (key -> value; a key given again replaces it) on a step, or on the run if ``step_id`` is ``None``.
+
+        The default records nothing and logs a warning: a flavor written
+        before metadata existed keeps working, its runs just show none.
+        """
+        import logging
+
+        logging.getLogger("stackyard").warning(
+            "The %s metadata store cannot record metadata; %s dropped.", type(self).FLAVOR, ", ".join(values)
+        )
+
+    def get_metadata(self, run_id: str, step_id: str | None = None) -> dict[str, Any]:
+        """The metadata recorded on a step (or on the run, if ``step_id`` is ``None``); the default has none."""
+        return {}
 
     # -- reading ---------------------------------------------------------------------
 

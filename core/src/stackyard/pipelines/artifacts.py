@@ -59,8 +59,10 @@ def write_artifact(
     folder: str,
     value: Any,
     materializer: type[BaseMaterializer] | None = None,
+    *,
+    artifact_id: str | None = None,
 ) -> dict[str, Any]:
-    """Write ``value`` into a new folder under ``folder``; return the artifact's record.
+    """Write ``value`` into a new folder under ``folder`` (named ``artifact_id``, default: a new id); return its record.
 
     The record has ``id``, ``uri``, ``data_type``, ``materializer``, ``size``,
     ``content_hash`` (or ``None`` past :data:`HASH_LIMIT`) and ``extra``
@@ -71,7 +73,7 @@ def write_artifact(
     if materializer is not None:
         registry.remember(materializer)  # explicit ones may not be importable by path (local classes)
     cls = materializer or registry.for_type(data_type)
-    artifact_id = uuid.uuid4().hex
+    artifact_id = artifact_id or uuid.uuid4().hex
     uri = f"{folder}/{artifact_id}"
     instance = cls(uri, artifact_store)
     instance.written, instance.hash_limit = {}, HASH_LIMIT  # hash files as they are written

@@ -22,6 +22,7 @@ import logging
 import os
 import time
 import traceback
+import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +35,10 @@ from stackyard.pipelines.caching import (
     find_cached_outputs,
     readable_parameters,
 )
+from stackyard.pipelines.hooks import Outcome, StepRunInfo, call_hook, record_warning, run_user_hook
 from stackyard.pipelines.status import ExecutionStatus
+from stackyard.pipelines.step_context import RunContext, StepContext, active
+from stackyard.pipelines.timeouts import call_with_timeout
 
 if TYPE_CHECKING:
     from stackyard.pipelines.graph import StepInvocation
@@ -66,6 +70,7 @@ class PipelineDeployment:
         self.owner: dict[str, Any] | None = None
         """The process that runs the pipeline (``host``, ``pid``, ``start_time``), if the metadata store records it."""
         self._outputs: dict[str, dict[str, dict[str, Any]]] = {}
+        self._run_context: RunContext | None = None
 
     @property
     def pipeline_name(self) -> str:
@@ -82,6 +87,13 @@ class PipelineDeployment:
         """Every step's name, in an order that respects dependencies."""
         return self.pipeline.graph.order()
 
+    @property
+    def run_context(self) -> RunContext:
+        """The run's context in this process (its ``stack``: the instances prepared here)."""
+        if self._run_context is None:
+            self._run_context = RunContext(self.pipeline_name, self.run_name, self.run_id, self.stack)
+        return self._run_context
+
     def upstream_steps(self, name: str) -> frozenset[str]:
         """The steps that must have finished before step ``name`` may start."""
         return self.pipeline.graph.upstream(name)
@@ -89,6 +101,7 @@ class PipelineDeployment:
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_outputs"] = {}
+        state["_run_context"] = None
         return state
 
     # -- running one step -----------------------------------------------------
@@ -143,43 +156,104 @@ class PipelineDeployment:
         )
         logger.info("Step '%s' has started.", name)
         started = time.perf_counter()
-        try:
-            records = self._execute(invocation, inputs)
-        except BaseException as exc:
-            self.check_owner()
-            metadata_store.finish_step(step_id, ExecutionStatus.FAILED, error=_error_text(exc))
-            logger.info("Step '%s' failed: %s", name, _error_line(exc))
-            raise
+        attempt = 1
+        while True:
+            final = attempt > invocation.step.retries
+            try:
+                records = self._execute(invocation, inputs, step_id, attempt, final=final)
+                break
+            except Exception as exc:
+                if final:
+                    self._record_failure(step_id, name, exc)
+                    raise
+                self._retry(invocation, step_id, attempt, exc)
+                attempt += 1
+            except BaseException as exc:
+                self._record_failure(step_id, name, exc)
+                raise
         self.check_owner()
         ids = metadata_store.finish_step(step_id, ExecutionStatus.COMPLETED, outputs=records)
         self._outputs[name] = {n: {**r, "id": ids.get(n, r["id"])} for n, r in records.items()}
         logger.info("Step '%s' has finished in %.3fs.", name, time.perf_counter() - started)
         return ExecutionStatus.COMPLETED
 
-    def _execute(self, invocation: StepInvocation, inputs: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    def _record_failure(self, step_id: str, name: str, exc: BaseException) -> None:
+        store = self.stack.metadata_store
+        assert store is not None
+        self.check_owner()
+        store.finish_step(step_id, ExecutionStatus.FAILED, error=_error_text(exc))
+        logger.info("Step '%s' failed: %s", name, _error_line(exc))
+
+    def _retry(self, invocation: StepInvocation, step_id: str, attempt: int, exc: BaseException) -> None:
+        """Log and record failed attempt ``attempt``, wait ``retry_delay``, and record the next attempt."""
+        store = self.stack.metadata_store
+        assert store is not None
+        step = invocation.step
+        logger.warning(
+            "Step '%s' failed (attempt %d of %d): %s; retrying in %gs.",
+            invocation.name, attempt, step.retries + 1, _error_line(exc), step.retry_delay,
+        )
+        self.check_owner()
+        failed = list(store.get_metadata(self.run_id, step_id).get("failed_attempts") or [])
+        store.add_metadata(self.run_id, step_id, {"failed_attempts": [*failed, f"{attempt}: {_error_line(exc)}"]})
+        if step.retry_delay:
+            time.sleep(step.retry_delay)
+        self.check_owner()
+        store.record_attempt(step_id, attempt + 1)
+
+    def _execute(
+        self,
+        invocation: StepInvocation,
+        inputs: Mapping[str, Mapping[str, Any]],
+        step_id: str,
+        attempt: int = 1,
+        *,
+        final: bool = True,
+    ) -> dict[str, dict[str, Any]]:
         stack = self.stack
         artifact_store = stack.artifact_store
         assert artifact_store is not None
-        components = list(stack)
+        name = invocation.name
+        info = StepRunInfo(self.pipeline_name, self.run_name, self.run_id, name, attempt)
+        base = f"{artifact_store.path.rstrip('/')}/{self.pipeline_name}/{name}"
+        ids = {output: uuid.uuid4().hex for output in invocation.step.output_names}
+        uris = {output: f"{base}/{output}/{artifact_id}" for output, artifact_id in ids.items()}
+        context = StepContext(self.run_context, name, step_id, invocation.parameters, uris, attempt)
         prepared: list[StackComponent] = []
-        try:
-            for component in components:
-                component.prepare_step_run()
-                prepared.append(component)
-            values = {arg: read_artifact(artifact_store, record) for arg, record in inputs.items()}
-            result = invocation.step.entrypoint(**invocation.parameters, **values)
-            outputs = invocation.step.split_outputs(result)
-            base = f"{artifact_store.path.rstrip('/')}/{self.pipeline_name}/{invocation.name}"
-            explicit = invocation.step.materializers
-            records = {
-                output: {"name": output, **write_artifact(artifact_store, f"{base}/{output}", value, explicit.get(output))}
-                for output, value in outputs.items()
-            }
-        except BaseException:
-            _call_each(prepared, "cleanup_step_run", raising=False)
-            raise
-        _call_each(prepared, "cleanup_step_run", raising=True)
+        with active(context):
+            try:
+                for component in list(stack):
+                    call_hook(component, "prepare_step_run", info)
+                    prepared.append(component)
+                values = {arg: read_artifact(artifact_store, record) for arg, record in inputs.items()}
+                step = invocation.step
+                result = call_with_timeout(step.entrypoint, {**invocation.parameters, **values}, step.timeout, name)
+                outputs = invocation.step.split_outputs(result)
+                explicit = invocation.step.materializers
+                records = {
+                    output: {
+                        "name": output,
+                        **write_artifact(
+                            artifact_store, f"{base}/{output}", value, explicit.get(output), artifact_id=ids[output]
+                        ),
+                    }
+                    for output, value in outputs.items()
+                }
+            except BaseException as exc:
+                _call_each(prepared, "cleanup_step_run", info, Outcome(ExecutionStatus.FAILED, exc), raising=False)
+                if isinstance(exc, Exception) and final:
+                    self._step_hook(invocation.step.on_failure, (exc,), "on_failure", step_id, name)
+                raise
+            _call_each(prepared, "cleanup_step_run", info, Outcome(ExecutionStatus.COMPLETED), raising=True)
+            self._step_hook(invocation.step.on_success, (), "on_success", step_id, name)
         return records
+
+    def _step_hook(self, hook: Any, args: tuple[Any, ...], kind: str, step_id: str, name: str) -> None:
+        store = self.stack.metadata_store
+        run_user_hook(
+            hook, args, what=f"Step '{name}': {kind}",
+            warn=lambda text: record_warning(store, self.run_id, step_id, text),
+        )
 
     def _output_record(self, step_name: str, output: str) -> dict[str, Any]:
         outputs = self._outputs.get(step_name)
@@ -197,12 +271,12 @@ class PipelineDeployment:
         return outputs[output]
 
 
-def _call_each(components: list[StackComponent], method: str, *, raising: bool) -> None:
-    """Call ``method`` on every component; the first error is raised after all were called (if ``raising``)."""
+def _call_each(components: list[StackComponent], method: str, *args: Any, raising: bool) -> None:
+    """Call hook ``method`` on every component; the first error is raised after all were called (if ``raising``)."""
     first: BaseException | None = None
     for component in components:
         try:
-            getattr(component, method)()
+            call_hook(component, method, *args)
         except Exception as exc:  # noqa: BLE001
             logger.warning(
                 "%s of %s '%s' failed: %s", method, component.TYPE.display_name, component.name, _error_line(exc)
@@ -220,7 +294,10 @@ def _error_line(exc: BaseException) -> str:
 
 def _error_text(exc: BaseException) -> str:
     """The traceback of a step's error, from the step's own code on (Stackyard's frames left out)."""
+    from stackyard.pipelines import timeouts
+
+    ours = {__file__, timeouts.__file__}
     tb = exc.__traceback__
-    while tb is not None and tb.tb_next is not None and tb.tb_frame.f_code.co_filename == __file__:
+    while tb is not None and tb.tb_next is not None and tb.tb_frame.f_code.co_filename in ours:
         tb = tb.tb_next
     return "".join(traceback.format_exception(type(exc), exc, tb)).strip()

@@ -23,10 +23,22 @@ class Pipeline:
     ``run(**runtime_configuration)`` runs it on the active stack.
     """
 
-    def __init__(self, func: Callable[..., Any], *, name: str | None = None, enable_cache: bool = True) -> None:
+    def __init__(
+        self,
+        func: Callable[..., Any],
+        *,
+        name: str | None = None,
+        enable_cache: bool = True,
+        on_failure: Callable[[BaseException], Any] | None = None,
+        on_success: Callable[[], Any] | None = None,
+    ) -> None:
+        from stackyard.pipelines.step import _check_hook
+
         self.entrypoint = func
         self.name = validate_name("pipeline", name or func.__name__)
         self.enable_cache = enable_cache
+        self.on_failure = _check_hook(self.name, "on_failure", on_failure)
+        self.on_success = _check_hook(self.name, "on_success", on_success)
         self.signature = inspect.signature(func)
         functools.update_wrapper(self, func)  # type: ignore[arg-type]
 
@@ -121,17 +133,34 @@ def pipeline(func: Callable[..., Any], /) -> Pipeline: ...
 
 
 @overload
-def pipeline(*, name: str | None = None, enable_cache: bool = True) -> Callable[[Callable[..., Any]], Pipeline]: ...
+def pipeline(
+    *,
+    name: str | None = None,
+    enable_cache: bool = True,
+    on_failure: Callable[[BaseException], Any] | None = None,
+    on_success: Callable[[], Any] | None = None,
+) -> Callable[[Callable[..., Any]], Pipeline]: ...
 
 
 def pipeline(
-    func: Callable[..., Any] | None = None, /, *, name: str | None = None, enable_cache: bool = True
+    func: Callable[..., Any] | None = None,
+    /,
+    *,
+    name: str | None = None,
+    enable_cache: bool = True,
+    on_failure: Callable[[BaseException], Any] | None = None,
+    on_success: Callable[[], Any] | None = None,
 ) -> Pipeline | Callable[[Callable[..., Any]], Pipeline]:
-    """Make a function that calls steps a pipeline: ``@pipeline`` or ``@pipeline(name=..., enable_cache=False)``."""
+    """Make a function that calls steps a pipeline: ``@pipeline`` or ``@pipeline(name=..., enable_cache=False)``.
+
+    ``on_failure(exception)`` runs when a run fails (with the failing step's
+    exception), ``on_success()`` when it completes; both run in the process
+    that called ``run()``, after the components' ``cleanup_pipeline_run``.
+    """
     if func is not None:
         return Pipeline(func)
 
     def decorate(function: Callable[..., Any]) -> Pipeline:
-        return Pipeline(function, name=name, enable_cache=enable_cache)
+        return Pipeline(function, name=name, enable_cache=enable_cache, on_failure=on_failure, on_success=on_success)
 
     return decorate

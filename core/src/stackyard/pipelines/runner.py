@@ -5,9 +5,9 @@
 2. record the run (``running``) and its owner (this process) in the metadata
    store, and keep its heartbeat fresh from a daemon thread until it ends;
 3. ``prepare_pipeline_deployment(pipeline, stack, runtime_configuration)``,
-   then ``prepare_pipeline_run()`` on every component;
+   then ``prepare_pipeline_run(info)`` on every component (each knows the stack as ``_stack`` until the end);
 4. ``orchestrator.run_pipeline(deployment, stack, runtime_configuration)``;
-5. ``cleanup_pipeline_run()`` on every component — also after a failure or Ctrl-C;
+5. ``cleanup_pipeline_run(info, outcome)`` on every component — also after a failure or Ctrl-C;
 6. record the run's status (``completed``, ``cached`` if every step was, or
    ``failed`` with the error); a failure reaches the caller as
    :class:`~stackyard.exceptions.PipelineRunFailedError` carrying the run, its
@@ -25,6 +25,8 @@ from stackyard.exceptions import PipelineRunFailedError, RunExistsError, Stackya
 from stackyard.metadata_stores.liveness import Heartbeat, crash_reason
 from stackyard.names import validate_name
 from stackyard.pipelines.deployment import PipelineDeployment, _call_each, _error_line
+from stackyard.pipelines.hooks import Outcome, PipelineRunInfo, call_hook, record_warning, run_user_hook
+from stackyard.pipelines.step_context import active
 from stackyard.pipelines.runtime import RuntimeConfiguration, convert_options, warn_unknown_options
 from stackyard.pipelines.status import ExecutionStatus
 
@@ -54,11 +56,7 @@ def run_pipeline(
 
         stack = Repository().active_stack
     stack.validate()
-    # issue 10, secrets: {{secret.key}} references resolved before anything starts; the run still
-    # records the references (a resolved component's ``config`` gives them back)
-    from stackyard.secrets import resolve_stack_secrets
-
-    stack = resolve_stack_secrets(stack)
+    stack = _resolve_secrets(stack)  # {{secret.key}} references resolved before anything starts
     warn_unknown_options(stack, options, stacklevel=3)
     options = convert_options(stack, options)
     metadata_store = stack.metadata_store
@@ -74,39 +72,76 @@ def run_pipeline(
     )
     logger.info("Running pipeline '%s' on stack '%s' (run '%s').", instance.name, stack.name, run_name)
     status, error = ExecutionStatus.FAILED, None
-    failure: Exception | None = None
+    failure: BaseException | None = None
     components = list(stack)
+    info = PipelineRunInfo(instance.name, run_name, run_id)
     heartbeat: Heartbeat | None = None
+    for component in components:
+        component._stack = stack  # each component knows its run's stack until the run ends
     try:
-        heartbeat = _start_heartbeat(metadata_store, run_id)
-        deployment.owner = heartbeat.owner if heartbeat is not None else None
-        for component in components:
-            component.prepare_pipeline_deployment(instance, stack, configuration)
-        for component in components:
-            component.prepare_pipeline_run()
-        orchestrator.run_pipeline(deployment, stack, configuration)
-        status = _outcome(metadata_store, deployment)
-    except BaseException as exc:
-        error = _run_error(metadata_store, run_id, exc)
-        if not isinstance(exc, Exception):
-            raise
-        failure = exc
+        with active(deployment.run_context):
+            try:
+                heartbeat = _start_heartbeat(metadata_store, run_id)
+                deployment.owner = heartbeat.owner if heartbeat is not None else None
+                for component in components:
+                    component.prepare_pipeline_deployment(instance, stack, configuration)
+                for component in components:
+                    call_hook(component, "prepare_pipeline_run", info)
+                orchestrator.run_pipeline(deployment, stack, configuration)
+                status = _outcome(metadata_store, deployment)
+            except BaseException as exc:
+                error = _run_error(metadata_store, run_id, exc)
+                failure = exc
+            finally:
+                outcome = Outcome(status, failure)
+                try:
+                    _call_each(components, "cleanup_pipeline_run", info, outcome, raising=error is None)
+                except Exception as exc:
+                    status, error = ExecutionStatus.FAILED, f"cleanup_pipeline_run failed: {_error_line(exc)}"
+                    failure = exc
+                finally:
+                    _pipeline_hook(instance, metadata_store, run_id, failure)
+                    if heartbeat is not None:
+                        heartbeat.stop()
+                    metadata_store.finish_run(run_id, status, error=error)
+                    logger.debug("Pipeline run '%s' %s.", run_name, status.value)
     finally:
-        try:
-            _call_each(components, "cleanup_pipeline_run", raising=error is None)
-        except Exception as exc:
-            status, error = ExecutionStatus.FAILED, f"cleanup_pipeline_run failed: {_error_line(exc)}"
-            failure = exc
-        finally:
-            if heartbeat is not None:
-                heartbeat.stop()
-            metadata_store.finish_run(run_id, status, error=error)
-            logger.debug("Pipeline run '%s' %s.", run_name, status.value)
+        for component in components:
+            component._stack = None
+    if failure is not None and not isinstance(failure, Exception):
+        raise failure
     run = PipelineRunView(metadata_store.get_run(run_id) or {}, stack)
     if failure is not None:
         failed = [s["name"] for s in metadata_store.get_steps(run_id) if s["status"] == ExecutionStatus.FAILED.value]
         raise PipelineRunFailedError(run, failed[0] if failed else None, error) from failure
     return run
+
+
+def _pipeline_hook(
+    instance: PipelineInstance, store: BaseMetadataStore, run_id: str, failure: BaseException | None
+) -> None:
+    """The pipeline's ``on_failure(exception)`` or ``on_success()``; one that raises becomes a warning on the run."""
+    pipeline = instance.pipeline
+    if failure is None:
+        hook, args, kind = pipeline.on_success, (), "on_success"
+    elif isinstance(failure, Exception):
+        hook, args, kind = pipeline.on_failure, (failure,), "on_failure"
+    else:  # Ctrl-C: stop at once
+        return
+    run_user_hook(
+        hook, args, what=f"Pipeline '{pipeline.name}': {kind}",
+        warn=lambda text: record_warning(store, run_id, None, text),
+    )
+
+
+def _resolve_secrets(stack: Stack) -> Stack:
+    """The stack with ``{{secret.key}}`` references resolved from its secrets manager.
+
+    The run still records the references: a resolved component's ``config`` gives them back.
+    """
+    from stackyard.secrets import resolve_stack_secrets
+
+    return resolve_stack_secrets(stack)
 
 
 def mark_crashed_runs(store: BaseMetadataStore, pipeline_name: str | None = None) -> list[str]:

@@ -45,6 +45,11 @@ class Step:
         name: str | None = None,
         enable_cache: bool = True,
         materializers: type | Mapping[str, type] | None = None,
+        on_failure: Callable[[BaseException], Any] | None = None,
+        on_success: Callable[[], Any] | None = None,
+        retries: int = 0,
+        retry_delay: float = 0.0,
+        timeout: float | None = None,
     ) -> None:
         self.entrypoint = func
         self.name = name or func.__name__
@@ -58,6 +63,9 @@ class Step:
         validate_name("step", self.name)
         self.output_names, self.output_types, self.output_tuple = _outputs(func, self.name)
         self.materializers = _explicit_materializers(self.name, materializers, self.output_names)
+        self.on_failure = _check_hook(self.name, "on_failure", on_failure)
+        self.on_success = _check_hook(self.name, "on_success", on_success)
+        self.retries, self.retry_delay, self.timeout = _check_execution(self.name, retries, retry_delay, timeout)
         self._source_hash: str | None = None
         functools.update_wrapper(self, func)  # type: ignore[arg-type]
 
@@ -213,6 +221,27 @@ def _import_step(module: str, qualname: str) -> Any:
     return obj
 
 
+def _check_execution(
+    name: str, retries: Any, retry_delay: Any, timeout: Any
+) -> tuple[int, float, float | None]:
+    """``retries``, ``retry_delay`` and ``timeout`` checked: a bad one is a :class:`PipelineDefinitionError`."""
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        raise PipelineDefinitionError(f"Step '{name}': retries must be a whole number of 0 or more, not {retries!r}.")
+    for what, value in (("retry_delay", retry_delay), ("timeout", timeout)):
+        if value is None and what == "timeout":
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or (what == "timeout" and value == 0):
+            limit = "more than 0" if what == "timeout" else "0 or more"
+            raise PipelineDefinitionError(f"Step '{name}': {what} must be a number of seconds, {limit}, not {value!r}.")
+    return retries, float(retry_delay), None if timeout is None else float(timeout)
+
+
+def _check_hook(owner: str, kind: str, hook: Callable[..., Any] | None) -> Callable[..., Any] | None:
+    if hook is not None and not callable(hook):
+        raise PipelineDefinitionError(f"'{owner}': {kind} must be a function, not {hook!r}.")
+    return hook
+
+
 def _outputs(func: Callable[..., Any], name: str) -> tuple[tuple[str, ...], dict[str, Any], type | None]:
     """Output names, their annotated types, and the NamedTuple class if several are declared."""
     try:
@@ -266,6 +295,11 @@ def step(
     name: str | None = None,
     enable_cache: bool = True,
     materializers: type | Mapping[str, type] | None = None,
+    on_failure: Callable[[BaseException], Any] | None = None,
+    on_success: Callable[[], Any] | None = None,
+    retries: int = 0,
+    retry_delay: float = 0.0,
+    timeout: float | None = None,
 ) -> Callable[[Callable[..., Any]], Step]: ...
 
 
@@ -276,16 +310,30 @@ def step(
     name: str | None = None,
     enable_cache: bool = True,
     materializers: type | Mapping[str, type] | None = None,
+    on_failure: Callable[[BaseException], Any] | None = None,
+    on_success: Callable[[], Any] | None = None,
+    retries: int = 0,
+    retry_delay: float = 0.0,
+    timeout: float | None = None,
 ) -> Step | Callable[[Callable[..., Any]], Step]:
     """Make a function a pipeline step: ``@step`` or ``@step(name=..., enable_cache=False, materializers=...)``.
 
     ``materializers`` is one materializer class for every output, or a dict
     from output name to class; other outputs get one chosen by their type.
+    ``on_failure(exception)`` runs when the step fails, ``on_success()`` when it
+    completes; both run in the step's process, where ``get_step_context()`` works.
+    ``retries=N`` runs a failing step up to N more times, ``retry_delay`` seconds
+    apart; ``timeout`` stops an attempt after that many seconds (see
+    :mod:`stackyard.pipelines.timeouts` for how).
     """
     if func is not None:
         return Step(func)
 
     def decorate(function: Callable[..., Any]) -> Step:
-        return Step(function, name=name, enable_cache=enable_cache, materializers=materializers)
+        return Step(
+            function, name=name, enable_cache=enable_cache, materializers=materializers,
+            on_failure=on_failure, on_success=on_success, retries=retries, retry_delay=retry_delay,
+            timeout=timeout,
+        )
 
     return decorate

@@ -189,6 +189,11 @@ class PipelineRunView:
         return dict(self._record.get("stack") or {})
 
     @property
+    def metadata(self) -> dict[str, Any]:
+        """What components and steps attached to the run (``add_run_metadata``), and warnings of its hooks."""
+        return self._context.metadata_store.get_metadata(self.id)
+
+    @property
     def start_time(self) -> datetime.datetime | None:
         """When it started."""
         return _time(self._record.get("started"))
@@ -238,6 +243,7 @@ class PipelineRunView:
             "error": self.error,
             "owner": self._record.get("owner"),
             "heartbeat": self._record.get("heartbeat"),
+            "metadata": self.metadata,
             "steps": [s.to_dict() for s in self.steps],
         }
 

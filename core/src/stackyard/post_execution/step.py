@@ -67,6 +67,16 @@ class StepView:
         return self._record.get("error")
 
     @property
+    def attempts(self) -> int:
+        """How many tries the step took (more than 1 when ``@step(retries=...)`` retried it)."""
+        return int(self._record.get("attempts") or 1)
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """What components and the step attached to it (``get_step_context().add_metadata``), and hook warnings."""
+        return self._context.metadata_store.get_metadata(str(self._record["run_id"]), self.id)
+
+    @property
     def start_time(self) -> datetime.datetime | None:
         """When it started."""
         return _time(self._record.get("started"))
@@ -121,6 +131,8 @@ class StepView:
             "duration": self.duration,
             "cache_key": self.cache_key,
             "error": self.error,
+            "attempts": self.attempts,
+            "metadata": self.metadata,
             "inputs": {n: a.to_dict() for n, a in self.inputs.items()},
             "outputs": {n: a.to_dict() for n, a in self.outputs.items()},
         }

@@ -36,6 +36,7 @@ else:  # pragma: no cover - Python 3.10
     from typing_extensions import dataclass_transform
 
 if TYPE_CHECKING:
+    from stackyard.pipelines.hooks import Outcome, PipelineRunInfo, StepRunInfo
     from stackyard.records import ComponentRecord
     from stackyard.stack.stack import Stack
 
@@ -249,6 +250,8 @@ class StackComponent(metaclass=_ComponentMeta):
     name: str
     uuid: UUID = attrs.field(factory=uuid4)
 
+    _stack = None  # not a field: the stack of the run using this component, set for the run's duration
+
     def __attrs_post_init__(self) -> None:
         validate_name("stack component", self.name)
 
@@ -358,17 +361,17 @@ class StackComponent(metaclass=_ComponentMeta):
     ) -> None:
         """Called before a pipeline is deployed, with the run's runtime configuration."""
 
-    def prepare_pipeline_run(self) -> None:
-        """Called once before the first step of a run executes."""
+    def prepare_pipeline_run(self, info: PipelineRunInfo) -> None:
+        """Called once before the first step of run ``info`` executes (in the orchestrating process)."""
 
-    def prepare_step_run(self) -> None:
-        """Called before each step executes."""
+    def prepare_step_run(self, info: StepRunInfo) -> None:
+        """Called before each step executes, in the process that runs the step."""
 
-    def cleanup_step_run(self) -> None:
-        """Called after each step, also when it failed."""
+    def cleanup_step_run(self, info: StepRunInfo, outcome: Outcome) -> None:
+        """Called after each step, also when it failed (``outcome.status``, ``outcome.exception``)."""
 
-    def cleanup_pipeline_run(self) -> None:
-        """Called after the run, also when it failed."""
+    def cleanup_pipeline_run(self, info: PipelineRunInfo, outcome: Outcome) -> None:
+        """Called after the run, also when it failed (``outcome.status``, ``outcome.exception``)."""
 
 
 class Parameter:
