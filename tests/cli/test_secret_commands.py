@@ -139,10 +139,12 @@ def test_a_sensitive_parameter_takes_a_reference_and_flavor_describe_says_so(
     described = ok("alerter", "flavor", "describe", "hook")
     assert "Sensitive parameters take a secret reference, never a plain value: --token={{my_secret.token}}" in described.stdout
     assert [row[:4] for row in table_rows(described.stdout)] == [
-        ["url", "str", "https://hooks.example.com", "no"], ["token", "str (sensitive)", "", "yes"],
+        ["post_on_failure", "bool", "false", "no"],
+        ["url", "str", "https://hooks.example.com", "no"],
+        ["token", "str (sensitive)", "", "yes"],
     ]
     data = json.loads(ok("alerter", "flavor", "describe", "hook", "--output", "json").stdout)
-    assert [p["sensitive"] for p in data["parameters"]] == [False, True]
+    assert [p["sensitive"] for p in data["parameters"]] == [False, False, True]
 
     refused = fails("alerter", "register", "loud", "--flavor=hook", "--token=tok-123456")
     assert "token: is sensitive, so it takes a secret reference such as '{{my_secret.token}}'" in refused.stderr

@@ -74,7 +74,8 @@ def test_a_reference_is_kept_as_written() -> None:
     hook = WebhookAlerter.from_config("hook", {"token": "{{hook.token}}"})
     assert hook.token == "{{hook.token}}"
     assert hook.config == {
-        "url": "https://hooks.example.com/{{hook.path}}", "token": "{{hook.token}}", "signing_key": None,
+        "post_on_failure": False, "url": "https://hooks.example.com/{{hook.path}}", "token": "{{hook.token}}",
+        "signing_key": None,
     }
 
 
@@ -87,7 +88,7 @@ def test_flavor_parameters_say_which_are_sensitive() -> None:
     from stackyard.stack.stack_component import parameters
 
     assert {name: p.secret for name, p in parameters(WebhookAlerter).items()} == {
-        "url": False, "token": True, "signing_key": True,
+        "post_on_failure": False, "url": False, "token": True, "signing_key": True,
     }
 
 
