@@ -38,6 +38,7 @@ from stackyard.pipelines.caching import (
 from stackyard.pipelines.hooks import Outcome, StepRunInfo, call_hook, record_warning, run_user_hook
 from stackyard.pipelines.status import ExecutionStatus
 from stackyard.pipelines.step_context import RunContext, StepContext, active
+from stackyard.pipelines.step_logs import capture, logs_uri, write_logs
 from stackyard.pipelines.timeouts import call_with_timeout
 
 if TYPE_CHECKING:
@@ -157,25 +158,41 @@ class PipelineDeployment:
         logger.info("Step '%s' has started.", name)
         started = time.perf_counter()
         attempt = 1
-        while True:
-            final = attempt > invocation.step.retries
-            try:
-                records = self._execute(invocation, inputs, step_id, attempt, final=final)
-                break
-            except Exception as exc:
-                if final:
+        with capture() as log:
+            while True:
+                final = attempt > invocation.step.retries
+                try:
+                    records = self._execute(invocation, inputs, step_id, attempt, final=final)
+                    break
+                except Exception as exc:
+                    if final:
+                        self._store_logs(step_id, name, log.getvalue())
+                        self._record_failure(step_id, name, exc)
+                        raise
+                    self._retry(invocation, step_id, attempt, exc)
+                    attempt += 1
+                    print(f"--- attempt {attempt} ---", file=log)
+                except BaseException as exc:
+                    self._store_logs(step_id, name, log.getvalue())
                     self._record_failure(step_id, name, exc)
                     raise
-                self._retry(invocation, step_id, attempt, exc)
-                attempt += 1
-            except BaseException as exc:
-                self._record_failure(step_id, name, exc)
-                raise
+        self._store_logs(step_id, name, log.getvalue())
         self.check_owner()
         ids = metadata_store.finish_step(step_id, ExecutionStatus.COMPLETED, outputs=records)
         self._outputs[name] = {n: {**r, "id": ids.get(n, r["id"])} for n, r in records.items()}
         logger.info("Step '%s' has finished in %.3fs.", name, time.perf_counter() - started)
         return ExecutionStatus.COMPLETED
+
+    def _store_logs(self, step_id: str, name: str, text: str) -> None:
+        """Write what the step printed and logged to the artifact store and record where (a failure only warns)."""
+        artifact_store, store = self.stack.artifact_store, self.stack.metadata_store
+        assert artifact_store is not None and store is not None
+        try:
+            uri = logs_uri(artifact_store, self.pipeline_name, name, self.run_id)
+            write_logs(artifact_store, uri, text)
+            store.record_step_logs(step_id, uri)
+        except Exception as exc:  # noqa: BLE001 - losing the log must not fail the step
+            logger.warning("The logs of step '%s' could not be stored: %s", name, _error_line(exc))
 
     def _record_failure(self, step_id: str, name: str, exc: BaseException) -> None:
         store = self.stack.metadata_store
