@@ -162,7 +162,7 @@ class PipelineDeployment:
             while True:
                 final = attempt > invocation.step.retries
                 try:
-                    records = self._execute(invocation, inputs, step_id, attempt, final=final)
+                    records = self._attempt(invocation, inputs, step_id, attempt, final, log)
                     break
                 except Exception as exc:
                     if final:
@@ -182,6 +182,40 @@ class PipelineDeployment:
         self._outputs[name] = {n: {**r, "id": ids.get(n, r["id"])} for n, r in records.items()}
         logger.info("Step '%s' has finished in %.3fs.", name, time.perf_counter() - started)
         return ExecutionStatus.COMPLETED
+
+    def _attempt(
+        self,
+        invocation: StepInvocation,
+        inputs: Mapping[str, Mapping[str, Any]],
+        step_id: str,
+        attempt: int,
+        final: bool,
+        log: Any,
+    ) -> dict[str, dict[str, Any]]:
+        """One try of the step: here, or through the stack's step operator if the step names one."""
+        if invocation.step.step_operator is None:
+            return self._execute(invocation, inputs, step_id, attempt, final=final)
+        from stackyard.pipelines.entrypoint import error_of, operator_folder, read_result, write_payload
+
+        operator, artifact_store = self.stack.step_operator, self.stack.artifact_store
+        assert operator is not None and artifact_store is not None  # checked before the run started
+        command = write_payload(self, invocation.name, step_id, attempt, final)
+        operator.launch(self.pipeline_name, self.run_name, invocation.name, command)
+        result = read_result(artifact_store, operator_folder(self, invocation.name, step_id, attempt))
+        if result.get("logs"):
+            log.write(result["logs"])  # shown live where the operator ran it
+        if "error" in result:
+            raise error_of(invocation.name, result["error"])
+        return dict(result["records"])
+
+    def execute_operated_step(self, name: str, step_id: str, attempt: int, final: bool) -> dict[str, Any]:
+        """Run one attempt of step ``name`` here, for a step operator (see :mod:`stackyard.pipelines.entrypoint`).
+
+        Returns ``records``: the outputs' records.
+        """
+        invocation = self.pipeline.graph[name]
+        inputs = {arg: self._output_record(producer, output) for arg, (producer, output) in invocation.inputs.items()}
+        return {"records": self._execute(invocation, inputs, step_id, attempt, final=final)}
 
     def _store_logs(self, step_id: str, name: str, text: str) -> None:
         """Write what the step printed and logged to the artifact store and record where (a failure only warns)."""
