@@ -219,6 +219,8 @@ class PipelineDeployment:
 
     def _store_logs(self, step_id: str, name: str, text: str) -> None:
         """Write what the step printed and logged to the artifact store and record where (a failure only warns)."""
+        if not text:  # nothing printed or logged: nothing to store (the step reads back as empty logs)
+            return
         artifact_store, store = self.stack.artifact_store, self.stack.metadata_store
         assert artifact_store is not None and store is not None
         try:

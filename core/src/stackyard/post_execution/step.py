@@ -78,12 +78,13 @@ class StepView:
 
     @property
     def logs(self) -> str | None:
-        """What the step printed and logged while it ran (``None`` if nothing was recorded, e.g. cached)."""
+        """What the step printed and logged while it ran (``""``: nothing; ``None`` if it did not run, e.g. cached)."""
         from stackyard.pipelines.step_logs import read_logs
 
         uri = self.logs_uri
         if uri is None:
-            return None
+            ran = self.status in (ExecutionStatus.COMPLETED, ExecutionStatus.FAILED)
+            return "" if ran else None
         return read_logs(self._context.artifact_store_for(uri), uri)
 
     @property
