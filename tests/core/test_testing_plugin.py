@@ -49,7 +49,7 @@ def test_a_broken_flavor_fails_the_conformance_suite(pytester: pytest.Pytester) 
         """
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=9, failed=4)
+    result.assert_outcomes(passed=10, failed=4)  # 10: joining a stack of local components is checked too
     result.stdout.fnmatch_lines(
         [
             "*FAILED*test_flavor_is_installed_through_its_entry_point*",
@@ -150,3 +150,58 @@ def test_a_broken_metadata_store_fails_its_conformance_suite(pytester: pytest.Py
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-k", "not installed and not registers")
     result.stdout.fnmatch_lines(["*FAILED*test_runs_are_listed_oldest_first_by_pipeline*"])
+
+
+def test_a_step_operator_that_runs_nothing_fails_its_conformance_suite(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+        from stackyard.step_operators import BaseStepOperator
+        from stackyard.testing import StepOperatorConformance
+
+        class Idle(BaseStepOperator):
+            FLAVOR = "idle"
+
+            def launch(self, pipeline_name, run_name, step_name, entrypoint):
+                pass  # never runs the step
+
+        class TestIdle(StepOperatorConformance):
+            @pytest.fixture
+            def step_operator(self):
+                return Idle(name="i")
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-k", "not installed and not registers")
+    result.assert_outcomes(passed=5, failed=2)
+    result.stdout.fnmatch_lines(["*FAILED*test_a_marked_step_runs_through_the_operator*"])
+    result.stdout.fnmatch_lines(["*the step operator ran nothing*"])
+
+
+def test_an_alerter_that_drops_the_failure_post_fails_its_conformance_suite(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+        from stackyard.alerters import BaseAlerter
+        from stackyard.testing import AlerterConformance
+
+        class Forgetful(BaseAlerter):
+            FLAVOR = "forgetful-alerter"
+
+            def post(self, message):
+                return True
+
+            def ask(self, question):
+                return False
+
+            def cleanup_pipeline_run(self, info, outcome):
+                pass  # does not call super(): post_on_failure never posts
+
+        class TestForgetful(AlerterConformance):
+            @pytest.fixture
+            def alerter(self):
+                return Forgetful(name="f")
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-k", "not installed and not registers")
+    result.assert_outcomes(passed=7, failed=1)
+    result.stdout.fnmatch_lines(["*FAILED*test_a_failed_run_posts_its_failure_when_asked*"])

@@ -250,3 +250,25 @@ def test_an_alerter_posts_nothing_by_default(stack: Stack, webhook: Any) -> None
     with pytest.raises(PipelineRunFailedError):
         exploding().run(stack=alerting_stack(stack, url))
     assert received == []
+
+
+from stackyard.testing import AlerterConformance, ExperimentTrackerConformance  # noqa: E402
+
+
+class TestHookTrackerConformance(ExperimentTrackerConformance):
+    @pytest.fixture
+    def experiment_tracker(self) -> HookTracker:
+        return HookTracker(name="tracker")
+
+    # defined in this module, not installed by a package: the two checks of installation do not apply
+    test_flavor_is_installed_through_its_entry_point = None  # type: ignore[assignment]
+    test_registers_and_loads_back = None  # type: ignore[assignment]
+
+
+class TestWebhookAlerterConformance(AlerterConformance):
+    @pytest.fixture
+    def alerter(self, webhook: Any) -> WebhookAlerter:
+        return WebhookAlerter(name="hook", url=webhook[0])
+
+    test_flavor_is_installed_through_its_entry_point = None  # type: ignore[assignment]
+    test_registers_and_loads_back = None  # type: ignore[assignment]

@@ -225,3 +225,58 @@ def test_a_hook_with_a_partial_signature_is_refused_naming_the_new_one(stack: St
         p().run(stack=half)
     assert isinstance(caught.value.__cause__, StackyardError)
     assert "define it as cleanup_step_run(self, info: StepRunInfo, outcome: Outcome)" in str(caught.value.__cause__)
+
+
+def test_spawned_workers_see_the_prepared_instances_rebuilt_by_pickling(
+    stack: Stack, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import textwrap
+
+    (tmp_path / "spawn_context.py").write_text(textwrap.dedent(
+        """
+        import os
+        from typing import Any, ClassVar
+        from stackyard import get_step_context, pipeline, step
+        from stackyard.experiment_trackers import BaseExperimentTracker
+
+        class PicklingTracker(BaseExperimentTracker):
+            FLAVOR: ClassVar[str] = "pickling"
+            _token: Any = None
+            _prepared_for: Any = None
+
+            def log_params(self, params): pass
+            def log_metrics(self, metrics, step=None): pass
+
+            def prepare_pipeline_deployment(self, pipeline, stack, runtime_configuration):
+                self._token = f"prepared-in-{os.getpid()}"
+
+            def prepare_step_run(self, info):
+                self._prepared_for = [info.step_name, os.getpid()]
+
+        @step
+        def report(n: int) -> list:
+            tracker = get_step_context().stack.experiment_tracker
+            return [tracker._token, tracker._prepared_for, os.getpid(), tracker._stack is get_step_context().stack]
+
+        @pipeline
+        def spawned_context():
+            report(n=1)
+            report(n=2)
+        """
+    ))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import spawn_context
+
+    spawned = Stack(
+        "spawned",
+        orchestrator=LocalOrchestrator(name="spawning", max_workers=2, start_method="spawn"),
+        artifact_store=stack.artifact_store,
+        metadata_store=stack.metadata_store,
+        experiment_tracker=spawn_context.PicklingTracker(name="pickled"),
+    )
+    run = spawn_context.spawned_context().run(stack=spawned)
+    for name in ("report", "report_2"):
+        token, prepared_for, pid, knows_stack = run.get_step(name).output.read()
+        assert token == f"prepared-in-{os.getpid()}"  # set in this process, reached the worker by pickling
+        assert prepared_for == [name, pid] and pid != os.getpid()
+        assert knows_stack is True

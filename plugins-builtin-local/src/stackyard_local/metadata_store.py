@@ -93,7 +93,7 @@ _MIGRATIONS: dict[int, str] = {
     UPDATE runs SET heartbeat = started WHERE status = 'running';
     CREATE INDEX runs_by_status ON runs(status);
     """,
-    # metadata components and steps attach to a run ('' as step_id) or a step; tries of retried steps
+    # metadata components and steps attach to a run ('' as step_id) or a step; tries of retried steps; where step logs are
     3: """
     CREATE TABLE metadata (
         run_id TEXT NOT NULL REFERENCES runs(id),
@@ -103,6 +103,7 @@ _MIGRATIONS: dict[int, str] = {
         PRIMARY KEY (run_id, step_id, key)
     );
     ALTER TABLE steps ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE steps ADD COLUMN logs_uri TEXT;
     """,
 }
 APPLICATION_ID = 0x53594D44
@@ -426,6 +427,10 @@ class SQLiteMetadataStore(BaseMetadataStore):
     def record_attempt(self, step_id: str, attempt: int) -> None:
         with self._write() as conn:
             conn.execute("UPDATE steps SET attempts = ? WHERE id = ?", (attempt, step_id))
+
+    def record_step_logs(self, step_id: str, uri: str) -> None:
+        with self._write() as conn:
+            conn.execute("UPDATE steps SET logs_uri = ? WHERE id = ?", (uri, step_id))
 
     # -- metadata ---------------------------------------------------------------
 

@@ -254,6 +254,24 @@ def run_describe(run_name: str, output_format: str) -> None:
         render(found.to_dict(), output_format, view)
 
 
+@pipeline.command(short_help="Show what a run's steps printed and logged.")
+@click.argument("run_name", metavar="RUN", shell_complete=_complete_runs)
+@click.argument("step_name", metavar="[STEP]", required=False)
+def logs(run_name: str, step_name: str | None) -> None:
+    """Show the stdout, stderr and logging output of STEP of RUN (default: of every step, in order)."""
+    with _user_errors():
+        found = open_repository().get_run(run_name)
+        steps = [found.get_step(step_name)] if step_name else found.steps
+        for step in steps:
+            text = step.logs
+            if step_name is None:
+                output.echo(f"== {step.name} ==")
+            if text is None:
+                output.info(f"Step '{step.name}' has no logs ({step.status.value}: only steps that ran have logs).")
+            elif text:
+                output.echo(text.rstrip("\n"))
+
+
 def _run_heading(found: PipelineRunView) -> list[str]:
     """The lines above a run's table of steps."""
     lines = [

@@ -143,6 +143,12 @@ class BaseMetadataStore(StackComponent):
         The default records nothing: the step then reads as one attempt.
         """
 
+    def record_step_logs(self, step_id: str, uri: str) -> None:
+        """Record where the step's captured output is stored (``logs_uri`` of the step).
+
+        The default records nothing: the step then has no logs to show.
+        """
+
     # -- metadata components and steps attach ------------------------------------------
 
     def add_metadata(self, run_id: str, step_id: str | None, values: Mapping[str, Any]) -> None:

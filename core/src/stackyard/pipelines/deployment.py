@@ -38,6 +38,7 @@ from stackyard.pipelines.caching import (
 from stackyard.pipelines.hooks import Outcome, StepRunInfo, call_hook, record_warning, run_user_hook
 from stackyard.pipelines.status import ExecutionStatus
 from stackyard.pipelines.step_context import RunContext, StepContext, active
+from stackyard.pipelines.step_logs import capture, logs_uri, write_logs
 from stackyard.pipelines.timeouts import call_with_timeout
 
 if TYPE_CHECKING:
@@ -157,25 +158,77 @@ class PipelineDeployment:
         logger.info("Step '%s' has started.", name)
         started = time.perf_counter()
         attempt = 1
-        while True:
-            final = attempt > invocation.step.retries
-            try:
-                records = self._execute(invocation, inputs, step_id, attempt, final=final)
-                break
-            except Exception as exc:
-                if final:
+        with capture() as log:
+            while True:
+                final = attempt > invocation.step.retries
+                try:
+                    records = self._attempt(invocation, inputs, step_id, attempt, final, log)
+                    break
+                except Exception as exc:
+                    if final:
+                        self._store_logs(step_id, name, log.getvalue())
+                        self._record_failure(step_id, name, exc)
+                        raise
+                    self._retry(invocation, step_id, attempt, exc)
+                    attempt += 1
+                    print(f"--- attempt {attempt} ---", file=log)
+                except BaseException as exc:
+                    self._store_logs(step_id, name, log.getvalue())
                     self._record_failure(step_id, name, exc)
                     raise
-                self._retry(invocation, step_id, attempt, exc)
-                attempt += 1
-            except BaseException as exc:
-                self._record_failure(step_id, name, exc)
-                raise
+        self._store_logs(step_id, name, log.getvalue())
         self.check_owner()
         ids = metadata_store.finish_step(step_id, ExecutionStatus.COMPLETED, outputs=records)
         self._outputs[name] = {n: {**r, "id": ids.get(n, r["id"])} for n, r in records.items()}
         logger.info("Step '%s' has finished in %.3fs.", name, time.perf_counter() - started)
         return ExecutionStatus.COMPLETED
+
+    def _attempt(
+        self,
+        invocation: StepInvocation,
+        inputs: Mapping[str, Mapping[str, Any]],
+        step_id: str,
+        attempt: int,
+        final: bool,
+        log: Any,
+    ) -> dict[str, dict[str, Any]]:
+        """One try of the step: here, or through the stack's step operator if the step names one."""
+        if invocation.step.step_operator is None:
+            return self._execute(invocation, inputs, step_id, attempt, final=final)
+        from stackyard.pipelines.entrypoint import error_of, operator_folder, read_result, write_payload
+
+        operator, artifact_store = self.stack.step_operator, self.stack.artifact_store
+        assert operator is not None and artifact_store is not None  # checked before the run started
+        command = write_payload(self, invocation.name, step_id, attempt, final)
+        operator.launch(self.pipeline_name, self.run_name, invocation.name, command)
+        result = read_result(artifact_store, operator_folder(self, invocation.name, step_id, attempt))
+        if result.get("logs"):
+            log.write(result["logs"])  # shown live where the operator ran it
+        if "error" in result:
+            raise error_of(invocation.name, result["error"])
+        return dict(result["records"])
+
+    def execute_operated_step(self, name: str, step_id: str, attempt: int, final: bool) -> dict[str, Any]:
+        """Run one attempt of step ``name`` here, for a step operator (see :mod:`stackyard.pipelines.entrypoint`).
+
+        Returns ``records``: the outputs' records.
+        """
+        invocation = self.pipeline.graph[name]
+        inputs = {arg: self._output_record(producer, output) for arg, (producer, output) in invocation.inputs.items()}
+        return {"records": self._execute(invocation, inputs, step_id, attempt, final=final)}
+
+    def _store_logs(self, step_id: str, name: str, text: str) -> None:
+        """Write what the step printed and logged to the artifact store and record where (a failure only warns)."""
+        if not text:  # nothing printed or logged: nothing to store (the step reads back as empty logs)
+            return
+        artifact_store, store = self.stack.artifact_store, self.stack.metadata_store
+        assert artifact_store is not None and store is not None
+        try:
+            uri = logs_uri(artifact_store, self.pipeline_name, name, self.run_id)
+            write_logs(artifact_store, uri, text)
+            store.record_step_logs(step_id, uri)
+        except Exception as exc:  # noqa: BLE001 - losing the log must not fail the step
+            logger.warning("The logs of step '%s' could not be stored: %s", name, _error_line(exc))
 
     def _record_failure(self, step_id: str, name: str, exc: BaseException) -> None:
         store = self.stack.metadata_store

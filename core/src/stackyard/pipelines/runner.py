@@ -57,6 +57,7 @@ def run_pipeline(
         stack = Repository().active_stack
     stack.validate()
     stack = _resolve_secrets(stack)  # {{secret.key}} references resolved before anything starts
+    _check_step_operators(instance, stack)
     warn_unknown_options(stack, options, stacklevel=3)
     options = convert_options(stack, options)
     metadata_store = stack.metadata_store
@@ -132,6 +133,23 @@ def _pipeline_hook(
         hook, args, what=f"Pipeline '{pipeline.name}': {kind}",
         warn=lambda text: record_warning(store, run_id, None, text),
     )
+
+
+def _check_step_operators(instance: PipelineInstance, stack: Stack) -> None:
+    """Every ``@step(step_operator=...)`` of the pipeline names the stack's step operator, else an error naming the fix."""
+    from stackyard.exceptions import StackValidationError
+
+    operator = stack.step_operator
+    for name in instance.steps:
+        wanted = instance.graph[name].step.step_operator
+        if wanted is None or (operator is not None and operator.name == wanted):
+            continue
+        has = f"its step operator is '{operator.name}'" if operator is not None else "it has no step operator"
+        raise StackValidationError(
+            stack.name,
+            [f"step '{name}' runs on step operator '{wanted}', but {has}; add it with: "
+             f"stackyard stack update {stack.name} --step-operator {wanted}"],
+        )
 
 
 def _resolve_secrets(stack: Stack) -> Stack:

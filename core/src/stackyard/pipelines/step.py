@@ -50,6 +50,7 @@ class Step:
         retries: int = 0,
         retry_delay: float = 0.0,
         timeout: float | None = None,
+        step_operator: str | None = None,
     ) -> None:
         self.entrypoint = func
         self.name = name or func.__name__
@@ -66,6 +67,10 @@ class Step:
         self.on_failure = _check_hook(self.name, "on_failure", on_failure)
         self.on_success = _check_hook(self.name, "on_success", on_success)
         self.retries, self.retry_delay, self.timeout = _check_execution(self.name, retries, retry_delay, timeout)
+        if step_operator is not None:
+            validate_name("step operator", step_operator)
+        self.step_operator = step_operator
+        """The name of the step operator that runs this step (it must be the stack's), or ``None``: the orchestrator."""
         self._source_hash: str | None = None
         functools.update_wrapper(self, func)  # type: ignore[arg-type]
 
@@ -300,6 +305,7 @@ def step(
     retries: int = 0,
     retry_delay: float = 0.0,
     timeout: float | None = None,
+    step_operator: str | None = None,
 ) -> Callable[[Callable[..., Any]], Step]: ...
 
 
@@ -315,6 +321,7 @@ def step(
     retries: int = 0,
     retry_delay: float = 0.0,
     timeout: float | None = None,
+    step_operator: str | None = None,
 ) -> Step | Callable[[Callable[..., Any]], Step]:
     """Make a function a pipeline step: ``@step`` or ``@step(name=..., enable_cache=False, materializers=...)``.
 
@@ -324,7 +331,8 @@ def step(
     completes; both run in the step's process, where ``get_step_context()`` works.
     ``retries=N`` runs a failing step up to N more times, ``retry_delay`` seconds
     apart; ``timeout`` stops an attempt after that many seconds (see
-    :mod:`stackyard.pipelines.timeouts` for how).
+    :mod:`stackyard.pipelines.timeouts` for how). ``step_operator="gpu"`` hands the
+    step to the stack's step operator, which must be named ``gpu``.
     """
     if func is not None:
         return Step(func)
@@ -333,7 +341,7 @@ def step(
         return Step(
             function, name=name, enable_cache=enable_cache, materializers=materializers,
             on_failure=on_failure, on_success=on_success, retries=retries, retry_delay=retry_delay,
-            timeout=timeout,
+            timeout=timeout, step_operator=step_operator,
         )
 
     return decorate

@@ -72,6 +72,22 @@ class StepView:
         return int(self._record.get("attempts") or 1)
 
     @property
+    def logs_uri(self) -> str | None:
+        """Where the step's captured stdout, stderr and logging output is stored (``None``: not recorded)."""
+        return self._record.get("logs_uri")
+
+    @property
+    def logs(self) -> str | None:
+        """What the step printed and logged while it ran (``""``: nothing; ``None`` if it did not run, e.g. cached)."""
+        from stackyard.pipelines.step_logs import read_logs
+
+        uri = self.logs_uri
+        if uri is None:
+            ran = self.status in (ExecutionStatus.COMPLETED, ExecutionStatus.FAILED)
+            return "" if ran else None
+        return read_logs(self._context.artifact_store_for(uri), uri)
+
+    @property
     def metadata(self) -> dict[str, Any]:
         """What components and the step attached to it (``get_step_context().add_metadata``), and hook warnings."""
         return self._context.metadata_store.get_metadata(str(self._record["run_id"]), self.id)
@@ -132,6 +148,7 @@ class StepView:
             "cache_key": self.cache_key,
             "error": self.error,
             "attempts": self.attempts,
+            "logs_uri": self.logs_uri,
             "metadata": self.metadata,
             "inputs": {n: a.to_dict() for n, a in self.inputs.items()},
             "outputs": {n: a.to_dict() for n, a in self.outputs.items()},

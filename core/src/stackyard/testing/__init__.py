@@ -30,20 +30,26 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __all__ = [
+    "AlerterConformance",
     "ArtifactStoreConformance",
     "ComponentConformance",
+    "ExperimentTrackerConformance",
     "MetadataStoreConformance",
     "OrchestratorConformance",
     "SecretsManagerConformance",
+    "StepOperatorConformance",
 ]
 
 if TYPE_CHECKING:
     from stackyard.testing.conformance import (
+        AlerterConformance,
         ArtifactStoreConformance,
         ComponentConformance,
+        ExperimentTrackerConformance,
         MetadataStoreConformance,
         OrchestratorConformance,
         SecretsManagerConformance,
+        StepOperatorConformance,
     )
 
 

@@ -18,13 +18,16 @@ import pytest
 
 from stackyard.testing.assertions import run_fails
 
+from stackyard.alerters import BaseAlerter
 from stackyard.artifact_stores import BaseArtifactStore
+from stackyard.experiment_trackers import BaseExperimentTracker
 from stackyard.exceptions import SecretExistsError, SecretNotFoundError
 from stackyard.metadata_stores import BaseMetadataStore
 from stackyard.orchestrators import BaseOrchestrator
 from stackyard.secrets_managers import BaseSecretsManager
 from stackyard.stack.stack import Stack
 from stackyard.stack.stack_component import StackComponent, parameters
+from stackyard.step_operators import BaseStepOperator
 
 
 def _join(*parts: str) -> str:
@@ -77,6 +80,22 @@ class ComponentConformance:
         repo = Repository()
         repo.register_stack_component(component)
         assert repo.load_stack_component(component.TYPE, component.name) == component
+
+    def test_joins_a_stack_of_local_components_and_a_pipeline_runs_through_it(
+        self, component: StackComponent, tmp_path: Path, stackyard_config: Path
+    ) -> None:
+        import warnings
+
+        from stackyard.pipelines import ExecutionStatus
+        from stackyard.testing.sample_pipelines import diamond
+
+        stack = _stack_around(component, tmp_path)
+        stack.validate()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", DeprecationWarning)  # hooks with the 0.1 signatures fail here
+            run = diamond(n=2).run(stack=stack, run_name=f"conformance-{uuid.uuid4().hex[:12]}")
+        assert run.status is ExecutionStatus.COMPLETED
+        assert run.get_step("add").output.read() == 10
 
 
 class ArtifactStoreConformance(ComponentConformance):
@@ -357,20 +376,25 @@ def _local(component_type: str, flavor: str) -> type:
         pytest.fail(f"This conformance suite builds the rest of its stack from the default flavors: {exc}")
 
 
+def _stack_around(component: StackComponent, tmp_path: Path) -> Stack:
+    """A stack of the default local flavors (in ``tmp_path``) with ``component`` in its type's place."""
+    from stackyard.stack.stack import Stack
+
+    parts: dict[str, StackComponent] = {
+        "orchestrator": _local("orchestrator", "local")(name="conformance"),
+        "artifact_store": _local("artifact_store", "local")(name="conformance", path=str(tmp_path / "artifacts")),
+        "metadata_store": _local("metadata_store", "sqlite")(name="conformance", uri=str(tmp_path / "metadata.db")),
+    }
+    parts[component.TYPE.value] = component
+    return Stack("conformance", **parts)  # type: ignore[arg-type]
+
+
 class _PipelineSuite(ComponentConformance):
     """Runs the sample pipelines on a stack built around the component under test."""
 
     @pytest.fixture
     def conformance_stack(self, component: StackComponent, tmp_path: Path, stackyard_config: Path) -> Stack:
-        from stackyard.stack.stack import Stack
-
-        parts: dict[str, StackComponent] = {
-            "orchestrator": _local("orchestrator", "local")(name="conformance"),
-            "artifact_store": _local("artifact_store", "local")(name="conformance", path=str(tmp_path / "artifacts")),
-            "metadata_store": _local("metadata_store", "sqlite")(name="conformance", uri=str(tmp_path / "metadata.db")),
-        }
-        parts[component.TYPE.value] = component
-        return Stack("conformance", **parts)  # type: ignore[arg-type]
+        return _stack_around(component, tmp_path)
 
     @staticmethod
     def run_name() -> str:
@@ -695,3 +719,148 @@ __all__ = [
     "OrchestratorConformance",
     "SecretsManagerConformance",
 ]
+
+
+class ExperimentTrackerConformance(_PipelineSuite):
+    """Checks that an experiment tracker flavor logs from inside a step of a run on a stack.
+
+    Provide an ``experiment_tracker`` fixture returning an instance of your
+    flavor (pointing at a tracking server or folder the test owns).
+    """
+
+    @pytest.fixture
+    def experiment_tracker(self) -> BaseExperimentTracker:
+        pytest.fail("Define an `experiment_tracker` fixture returning an instance of your experiment tracker flavor.")
+
+    @pytest.fixture
+    def component(self, experiment_tracker: BaseExperimentTracker) -> BaseExperimentTracker:
+        return experiment_tracker
+
+    def test_is_an_experiment_tracker_flavor(self, experiment_tracker: BaseExperimentTracker) -> None:
+        assert isinstance(experiment_tracker, BaseExperimentTracker)
+
+    def test_a_step_logs_params_and_metrics_through_the_prepared_tracker(self, conformance_stack: Stack) -> None:
+        from stackyard.pipelines import ExecutionStatus
+        from stackyard.testing.sample_pipelines import tracked
+
+        run = tracked(n=4).run(stack=conformance_stack, run_name=self.run_name())
+        assert run.status is ExecutionStatus.COMPLETED
+        assert run.get_step("track").output.read() == 4
+
+    def test_a_failed_run_still_ends_cleanly(self, conformance_stack: Stack) -> None:
+        from stackyard.testing.sample_pipelines import ConformanceStepError, failing, tracked
+
+        with run_fails(ConformanceStepError, match="failed on purpose"):
+            failing().run(stack=conformance_stack, run_name=self.run_name())
+        again = tracked(n=3).run(stack=conformance_stack, run_name=self.run_name())
+        assert again.get_step("track").output.read() == 3, "the tracker works for the next run after a failed one"
+
+
+class AlerterConformance(_PipelineSuite):
+    """Checks that an alerter flavor posts, and posts a failed run's message when ``post_on_failure`` is set.
+
+    Provide an ``alerter`` fixture returning an instance of your flavor whose
+    ``post`` delivers somewhere the test owns (a server on loopback, a file).
+    """
+
+    @pytest.fixture
+    def alerter(self) -> BaseAlerter:
+        pytest.fail("Define an `alerter` fixture returning an instance of your alerter flavor.")
+
+    @pytest.fixture
+    def component(self, alerter: BaseAlerter) -> BaseAlerter:
+        return alerter
+
+    def test_is_an_alerter_flavor(self, alerter: BaseAlerter) -> None:
+        assert isinstance(alerter, BaseAlerter)
+        assert "post_on_failure" in parameters(type(alerter)), "the alerter hides BaseAlerter's post_on_failure"
+
+    def test_post_delivers(self, alerter: BaseAlerter) -> None:
+        assert alerter.post("Stackyard conformance: a test message") is True
+
+    def test_a_failed_run_posts_its_failure_when_asked(self, alerter: BaseAlerter, tmp_path: Path, stackyard_config: Path) -> None:
+        import attrs
+
+        from stackyard.testing.sample_pipelines import ConformanceStepError, failing
+
+        posted: list[str] = []
+        asking = attrs.evolve(alerter, post_on_failure=True)
+        original = asking.post
+
+        def spy(message: str) -> bool:
+            posted.append(message)
+            return original(message)
+
+        object.__setattr__(asking, "post", spy)
+        name = self.run_name()
+        with run_fails(ConformanceStepError):
+            failing().run(stack=_stack_around(asking, tmp_path), run_name=name)
+        assert len(posted) == 1, "cleanup_pipeline_run must call super() so post_on_failure posts once"
+        assert name in posted[0] and "failed on purpose with 5" in posted[0]
+
+    def test_nothing_is_posted_by_default(self, alerter: BaseAlerter, tmp_path: Path, stackyard_config: Path) -> None:
+        from stackyard.testing.sample_pipelines import ConformanceStepError, failing
+
+        posted: list[str] = []
+        object.__setattr__(alerter, "post", lambda message: posted.append(message) or True)
+        try:
+            with run_fails(ConformanceStepError):
+                failing().run(stack=_stack_around(alerter, tmp_path), run_name=self.run_name())
+        finally:
+            object.__delattr__(alerter, "post")
+        assert alerter.post_on_failure is False and posted == []
+
+
+class StepOperatorConformance(_PipelineSuite):
+    """Checks that a step operator runs a step through core's one-step entry point, and reports its failure.
+
+    Provide a ``step_operator`` fixture returning an instance of your flavor;
+    the suite names it ``conformance`` (the name the sample steps ask for).
+    Its ``launch`` must run the command in another process (or machine) that
+    shares the test's artifact store, metadata store and environment.
+    """
+
+    @pytest.fixture
+    def step_operator(self) -> BaseStepOperator:
+        pytest.fail("Define a `step_operator` fixture returning an instance of your step operator flavor.")
+
+    @pytest.fixture
+    def component(self, step_operator: BaseStepOperator) -> BaseStepOperator:
+        import attrs
+
+        from stackyard.testing.sample_pipelines import OPERATOR_NAME
+
+        return attrs.evolve(step_operator, name=OPERATOR_NAME)
+
+    def test_is_a_step_operator_flavor(self, step_operator: BaseStepOperator) -> None:
+        assert isinstance(step_operator, BaseStepOperator)
+
+    def test_a_marked_step_runs_through_the_operator(self, conformance_stack: Stack) -> None:
+        from stackyard.pipelines import ExecutionStatus
+        from stackyard.testing.sample_pipelines import operated
+
+        name = self.run_name()
+        run = operated(n=4).run(stack=conformance_stack, run_name=name)
+        assert run.status is ExecutionStatus.COMPLETED
+        seen = run.get_step("operated_step").output.read()
+        assert seen["value"] == 40 and seen["step"] == "operated_step" and seen["run"] == name
+        assert seen["pid"] != os.getpid(), "the step ran in the orchestrator's process, not through the operator"
+        assert run.get_step("unwrap").output.read() == 40, "a downstream step reads the operated step's output"
+        step = run.get_step("operated_step")
+        assert step.metadata["ran_in"] == seen["pid"]
+        assert f"operated step ran in pid {seen['pid']}" in (step.logs or "")
+
+    def test_a_failing_operated_step_fails_the_run_with_its_error(self, conformance_stack: Stack) -> None:
+        from stackyard.exceptions import PipelineRunFailedError, RemoteStepError
+        from stackyard.pipelines import ExecutionStatus
+        from stackyard.repository import Repository
+        from stackyard.testing.sample_pipelines import operated_failing
+
+        name = self.run_name()
+        with pytest.raises(PipelineRunFailedError) as caught:
+            operated_failing().run(stack=conformance_stack, run_name=name)
+        cause = caught.value.__cause__
+        assert isinstance(cause, RemoteStepError) or type(cause).__name__ == "ConformanceStepError"
+        assert "operated step failed on purpose with 6" in str(cause)
+        run = Repository().get_run(name, stack=conformance_stack)
+        assert run.get_step("operated_explode").status is ExecutionStatus.FAILED

@@ -1,0 +1,138 @@
+"""The one-step entry point a step operator runs: ``python -m stackyard.pipelines.entrypoint``.
+
+For a step marked ``@step(step_operator="name")``, ``run_step`` (in the
+orchestrator's process) records the step as started, writes a *payload* —
+the pickled deployment (pipeline and steps by reference, the stack with its
+prepared components), the step's name, id and attempt — to
+``<artifact store>/<pipeline>/<step>/operator/<step id>-<attempt>/payload.pkl``,
+and hands the stack's step operator a command that runs this module::
+
+    python -m stackyard.pipelines.entrypoint --artifact-store '<record JSON>' --payload <URI>
+
+Wherever the operator runs it (a subprocess, a container, a GPU machine with
+the same packages installed), the entry point rebuilds the artifact store
+from its record, loads the payload, reads the step's inputs, runs it with the
+components' step hooks, writes its outputs and metadata, and writes
+``result.json`` beside the payload: the outputs' records, or the error. The
+orchestrator's process reads that result and records the step's outcome.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+import sys
+import traceback
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from stackyard.artifact_stores import BaseArtifactStore
+    from stackyard.pipelines.deployment import PipelineDeployment
+
+MODULE = "stackyard.pipelines.entrypoint"
+
+
+def operator_folder(deployment: PipelineDeployment, step_name: str, step_id: str, attempt: int) -> str:
+    """Where the payload and result of one attempt of an operated step live."""
+    store = deployment.stack.artifact_store
+    assert store is not None
+    return f"{store.path.rstrip('/')}/{deployment.pipeline_name}/{step_name}/operator/{step_id}-{attempt}"
+
+
+def write_payload(deployment: PipelineDeployment, step_name: str, step_id: str, attempt: int, final: bool) -> list[str]:
+    """Write the payload of one attempt and return the command that runs it."""
+    from stackyard.records import ComponentRecord
+
+    store = deployment.stack.artifact_store
+    assert store is not None
+    folder = operator_folder(deployment, step_name, step_id, attempt)
+    store.makedirs(folder)
+    payload = {"deployment": deployment, "step": step_name, "step_id": step_id, "attempt": attempt, "final": final}
+    with store.open(f"{folder}/payload.pkl", "wb") as file:
+        pickle.dump(payload, file)
+    record = json.dumps(ComponentRecord.of(store).to_dict(), default=str)
+    return [sys.executable, "-m", MODULE, "--artifact-store", record, "--payload", f"{folder}/payload.pkl"]
+
+
+def read_result(store: BaseArtifactStore, folder: str) -> dict[str, Any]:
+    """The result the entry point wrote (``records``, or ``error`` with the exception)."""
+    path = f"{folder}/result.json"
+    if not store.exists(path):
+        return {"error": {"type_name": "StepOperatorError", "message": "the step operator ran nothing (no result)",
+                          "traceback": "", "pickled": None}}
+    with store.open(path, "r") as file:
+        return dict(json.loads(file.read()))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one step from a payload; return 0 if it completed, 1 if it failed."""
+    parser = argparse.ArgumentParser(prog=f"python -m {MODULE}", description="Run one pipeline step from a payload.")
+    parser.add_argument("--artifact-store", required=True, help="the artifact store's record, as JSON")
+    parser.add_argument("--payload", required=True, help="URI of the payload in that artifact store")
+    args = parser.parse_args(argv)
+    store = _artifact_store(json.loads(args.artifact_store))
+    with store.open(args.payload, "rb") as file:
+        payload = pickle.load(file)  # noqa: S301 - written by this run's own orchestrating process
+    deployment: PipelineDeployment = payload["deployment"]
+    folder = args.payload.rsplit("/", 1)[0]
+    from stackyard.pipelines.step_logs import capture
+
+    with capture() as log:
+        try:
+            result: dict[str, Any] = deployment.execute_operated_step(
+                payload["step"], payload["step_id"], payload["attempt"], payload["final"]
+            )
+        except Exception as exc:  # noqa: BLE001 - sent back to the orchestrator
+            result = {"error": _error(exc)}
+    result["logs"] = log.getvalue()
+    with store.open(f"{folder}/result.json", "w") as file:
+        file.write(json.dumps(result, default=str))
+    return 1 if "error" in result else 0
+
+
+def _artifact_store(record: dict[str, Any]) -> BaseArtifactStore:
+    from stackyard.records import ComponentRecord
+    from stackyard.repository import Repository
+
+    parsed = ComponentRecord.from_dict(record)
+    flavor = Repository().get_flavor(parsed.type, parsed.flavor)
+    return flavor.implementation.from_record(parsed)  # type: ignore[return-value]
+
+
+def _error(exc: BaseException) -> dict[str, Any]:
+    import base64
+
+    kind = type(exc)
+    try:
+        pickled: str | None = base64.b64encode(pickle.dumps(exc)).decode()
+    except Exception:  # noqa: BLE001
+        pickled = None
+    return {
+        "type_name": f"{kind.__module__}.{kind.__qualname__}" if kind.__module__ != "builtins" else kind.__qualname__,
+        "message": str(exc),
+        "traceback": "".join(traceback.format_exception(kind, exc, exc.__traceback__)),
+        "pickled": pickled,
+    }
+
+
+def error_of(step_name: str, error: dict[str, Any]) -> BaseException:
+    """The step's exception from a result: itself if it unpickles, else a :class:`RemoteStepError`."""
+    import base64
+
+    from stackyard.exceptions import RemoteStepError
+
+    if error.get("pickled"):
+        try:
+            exc = pickle.loads(base64.b64decode(error["pickled"]))  # noqa: S301 - our own result
+        except Exception:  # noqa: BLE001
+            pass
+        else:
+            if isinstance(exc, BaseException):
+                return exc
+    return RemoteStepError(step_name, error["type_name"], error["message"], error.get("traceback", ""))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
