@@ -221,7 +221,7 @@ class ArtifactStoreConformance(ComponentConformance):
         for name in ("x1.csv", "x2.csv", "y.txt"):
             self.write(artifact_store, _join(root, name), b"x")
         found = artifact_store.glob(_join(root, "*.csv"))
-        assert [p.rsplit("/", 1)[-1] for p in found] == ["x1.csv", "x2.csv"]
+        assert found == [_join(root, "x1.csv"), _join(root, "x2.csv")], "glob must give full URIs, scheme included"
 
     def test_walk_visits_every_folder(self, artifact_store: BaseArtifactStore, root: str) -> None:
         self.write(artifact_store, _join(root, "top.txt"), b"x")
@@ -302,6 +302,18 @@ class ArtifactStoreConformance(ComponentConformance):
         with pytest.raises(FileNotFoundError):
             artifact_store.listdir(_join(root, "no-folder"))
         assert artifact_store.glob(_join(root, "*.nothing")) == []
+
+    def test_moving_copying_or_deleting_a_missing_path_raises_file_not_found(
+        self, artifact_store: BaseArtifactStore, root: str
+    ) -> None:
+        missing = _join(root, "missing.txt")
+        with pytest.raises(FileNotFoundError):
+            artifact_store.copyfile(missing, _join(root, "copy.txt"))
+        with pytest.raises(FileNotFoundError):
+            artifact_store.rename(missing, _join(root, "moved.txt"))
+        with pytest.raises(FileNotFoundError):
+            artifact_store.rmtree(_join(root, "no-folder"))
+        assert not artifact_store.exists(_join(root, "copy.txt")) and not artifact_store.exists(_join(root, "moved.txt"))
 
 
 class SecretsManagerConformance(ComponentConformance):
