@@ -4,8 +4,12 @@ never stored, recorded or logged resolved."""
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -13,6 +17,7 @@ from stackyard import Repository, pipeline, step
 from stackyard.exceptions import PipelineRunFailedError, SecretReferenceError
 from stackyard.pipelines import ExecutionStatus
 from stackyard.stack.stack import Stack
+from stackyard.step_operators import BaseStepOperator
 
 VALUE = "s3cr3t-Value-9f1c27"
 
@@ -208,3 +213,47 @@ def test_artifacts_read_back_resolve_from_the_stack_the_run_recorded(
 
     with pytest.raises(PipelineRunFailedError, match="refused its token"):  # the active stack's secret is wrong
         token_pipeline().run(run_name="second", enable_cache=False)
+
+
+LAUNCHED_COMMANDS: list[list[str]] = []
+
+
+class RecordingOperator(BaseStepOperator):
+    """Runs the step in a subprocess and remembers the command it was given."""
+
+    FLAVOR: ClassVar[str] = "test-recording-subprocess"
+
+    def launch(self, pipeline_name: str, run_name: str, step_name: str, entrypoint: Sequence[str]) -> None:
+        LAUNCHED_COMMANDS.append(list(entrypoint))
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        subprocess.run(list(entrypoint), env=env, check=False)
+
+
+@step(step_operator="remote")
+def operated_total(values: list) -> int:
+    return sum(values)
+
+
+@pipeline
+def operated_pipeline():
+    operated_total(numbers())
+
+
+def test_a_step_operator_gets_references_and_resolves_them_where_the_step_runs(
+    repo: Repository, token_plugin: Any, tmp_path: Path, config_dir: Path, isolated: Path
+) -> None:
+    tokened = _tokened_stack(repo, token_plugin, tmp_path)
+    stack = Stack("operated", **{c.TYPE.value: c for c in tokened}, step_operator=RecordingOperator(name="remote"))
+    LAUNCHED_COMMANDS.clear()
+
+    run = operated_pipeline().run(stack=stack, run_name="operated")
+
+    assert run.status is ExecutionStatus.COMPLETED
+    assert run.get_step("operated_total").output.read() == 6  # the subprocess opened the store with the token
+    (command,) = LAUNCHED_COMMANDS
+    assert not any(VALUE in part for part in command)
+    assert any("{{store.token}}" in part for part in command)
+    payloads = list((tmp_path / "artifacts").rglob("payload.pkl"))
+    assert payloads, "the step went through the step operator's payload"
+    secrets_file = tmp_path / "secrets" / "secrets.json"
+    assert _files_holding(VALUE, config_dir, isolated, tmp_path / "artifacts", skip=secrets_file) == []

@@ -122,6 +122,22 @@ def resolve_stack_secrets(stack: Stack) -> Stack:
     return Stack.from_components(stack.name, components) if changed else stack
 
 
+def with_references(component: StackComponent) -> StackComponent:
+    """A resolved copy's twin holding its ``{{secret.key}}`` references again, runtime state kept.
+
+    What may be written down (a step operator's payload): resolve it again
+    where it is used, with :func:`resolve_stack_secrets`.
+    """
+    references = getattr(component, REFERENCES_ATTRIBUTE, None)
+    if not references:
+        return component
+    twin = copy.copy(component)
+    for parameter, original in references.items():
+        object.__setattr__(twin, parameter, original)
+    object.__setattr__(twin, REFERENCES_ATTRIBUTE, None)
+    return twin
+
+
 def _lookup(manager: BaseSecretsManager | None) -> SecretLookup:
     cache: dict[str, dict[str, str]] = {}
 

@@ -7,11 +7,15 @@ prepared components), the step's name, id and attempt — to
 ``<artifact store>/<pipeline>/<step>/operator/<step id>-<attempt>/payload.pkl``,
 and hands the stack's step operator a command that runs this module::
 
-    python -m stackyard.pipelines.entrypoint --artifact-store '<record JSON>' --payload <URI>
+    python -m stackyard.pipelines.entrypoint --artifact-store '<record JSON>' --payload <URI> \
+        [--secrets-manager '<record JSON>']
 
-Wherever the operator runs it (a subprocess, a container, a GPU machine with
-the same packages installed), the entry point rebuilds the artifact store
-from its record, loads the payload, reads the step's inputs, runs it with the
+Secret values never reach the payload or the command: components are written
+with their ``{{secret.key}}`` references, as they are stored. Wherever the
+operator runs it (a subprocess, a container, a GPU machine with the same
+packages installed), the entry point rebuilds the secrets manager and the
+artifact store from their records, resolves the store's references, loads
+the payload, resolves the stack's references again, reads the step's inputs, runs it with the
 components' step hooks, writes its outputs and metadata, and writes
 ``result.json`` beside the payload: the outputs' records, or the error. The
 orchestrator's process reads that result and records the step's outcome.
@@ -30,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from stackyard.artifact_stores import BaseArtifactStore
     from stackyard.pipelines.deployment import PipelineDeployment
+    from stackyard.stack.stack_component import StackComponent
 
 MODULE = "stackyard.pipelines.entrypoint"
 
@@ -43,7 +48,6 @@ def operator_folder(deployment: PipelineDeployment, step_name: str, step_id: str
 
 def write_payload(deployment: PipelineDeployment, step_name: str, step_id: str, attempt: int, final: bool) -> list[str]:
     """Write the payload of one attempt and return the command that runs it."""
-    from stackyard.records import ComponentRecord
 
     store = deployment.stack.artifact_store
     assert store is not None
@@ -51,9 +55,29 @@ def write_payload(deployment: PipelineDeployment, step_name: str, step_id: str, 
     store.makedirs(folder)
     payload = {"deployment": deployment, "step": step_name, "step_id": step_id, "attempt": attempt, "final": final}
     with store.open(f"{folder}/payload.pkl", "wb") as file:
-        pickle.dump(payload, file)
-    record = json.dumps(ComponentRecord.of(store).to_dict(), default=str)
-    return [sys.executable, "-m", MODULE, "--artifact-store", record, "--payload", f"{folder}/payload.pkl"]
+        _ReferencesOnly(file, pickle.HIGHEST_PROTOCOL).dump(payload)
+    command = [sys.executable, "-m", MODULE, "--artifact-store", _record(store), "--payload", f"{folder}/payload.pkl"]
+    manager = deployment.stack.secrets_manager
+    return command + (["--secrets-manager", _record(manager)] if manager is not None else [])
+
+
+def _record(component: StackComponent) -> str:
+    """A component's stored form as JSON: its secret references, never their values."""
+    from stackyard.records import ComponentRecord
+
+    return json.dumps(ComponentRecord.of(component).to_dict(), default=str)
+
+
+class _ReferencesOnly(pickle.Pickler):
+    """Pickles components whose secrets were resolved as they were stored: with their references."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        from stackyard.secrets import is_resolved, with_references
+        from stackyard.stack.stack_component import StackComponent
+
+        if isinstance(obj, StackComponent) and is_resolved(obj):
+            return with_references(obj).__reduce_ex__(pickle.HIGHEST_PROTOCOL)
+        return NotImplemented
 
 
 def read_result(store: BaseArtifactStore, folder: str) -> dict[str, Any]:
@@ -71,11 +95,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=f"python -m {MODULE}", description="Run one pipeline step from a payload.")
     parser.add_argument("--artifact-store", required=True, help="the artifact store's record, as JSON")
     parser.add_argument("--payload", required=True, help="URI of the payload in that artifact store")
+    parser.add_argument("--secrets-manager", help="the stack's secrets manager's record, as JSON, to resolve references")
     args = parser.parse_args(argv)
-    store = _artifact_store(json.loads(args.artifact_store))
+    from stackyard.secrets import resolve_component, resolve_stack_secrets
+
+    manager = _component(json.loads(args.secrets_manager)) if args.secrets_manager else None
+    store = resolve_component(_component(json.loads(args.artifact_store)), manager)  # type: ignore[arg-type]
     with store.open(args.payload, "rb") as file:
         payload = pickle.load(file)  # noqa: S301 - written by this run's own orchestrating process
     deployment: PipelineDeployment = payload["deployment"]
+    deployment.stack = resolve_stack_secrets(deployment.stack)  # the payload holds references only
+    for component in deployment.stack:
+        object.__setattr__(component, "_stack", deployment.stack)
     folder = args.payload.rsplit("/", 1)[0]
     from stackyard.pipelines.step_logs import capture
 
@@ -92,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 1 if "error" in result else 0
 
 
-def _artifact_store(record: dict[str, Any]) -> BaseArtifactStore:
+def _component(record: dict[str, Any]) -> Any:
     from stackyard.records import ComponentRecord
     from stackyard.repository import Repository
 
