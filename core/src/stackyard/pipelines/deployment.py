@@ -219,6 +219,7 @@ class PipelineDeployment:
 
     def _store_logs(self, step_id: str, name: str, text: str) -> None:
         """Write what the step printed and logged to the artifact store and record where (a failure only warns)."""
+        self.check_owner()  # the run crashed: record nothing
         if not text:  # nothing printed or logged: nothing to store (the step reads back as empty logs)
             return
         artifact_store, store = self.stack.artifact_store, self.stack.metadata_store
