@@ -243,6 +243,14 @@ class Repository:
         """One component as an instance of its flavor; :class:`FlavorNotFoundError` if it is not installed."""
         return self._catalog().component(StackComponentType.parse(component_type), name)
 
+    def build_component(self, data: Mapping[str, Any]) -> StackComponent:
+        """A component from its stored form as plain data (``ComponentRecord.to_dict()``, a run's recorded
+        stack), built through its flavor; it need not be registered. ``FlavorNotFoundError`` if it is gone."""
+        from stackyard.records import ComponentRecord
+
+        record = ComponentRecord.from_dict(data)
+        return self._flavors().for_record(record).implementation.from_record(record)
+
     def register_stack_component(self, component: StackComponent) -> None:
         """Register a component; its flavor must be installed or registered in this profile."""
         self._catalog().register_component(component)

@@ -218,8 +218,7 @@ def resolve_recorded(component: StackComponent, recorded_stack: Mapping[str, Any
     if record:
         from stackyard.repository import Repository
 
-        flavor = Repository().get_flavor(StackComponentType.SECRETS_MANAGER, record["flavor"])
-        manager = flavor.implementation.from_config(record["name"], record.get("config", {}), uuid=record.get("uuid"))
+        manager = Repository().build_component({"type": StackComponentType.SECRETS_MANAGER.value, **record})
     return _resolve(component, manager, _lookup(manager), recorded_stack.get("name"))  # type: ignore[arg-type]
 
 

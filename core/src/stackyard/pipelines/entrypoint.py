@@ -97,10 +97,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--payload", required=True, help="URI of the payload in that artifact store")
     parser.add_argument("--secrets-manager", help="the stack's secrets manager's record, as JSON, to resolve references")
     args = parser.parse_args(argv)
+    from stackyard.repository import Repository
     from stackyard.secrets import resolve_component, resolve_stack_secrets
 
-    manager = _component(json.loads(args.secrets_manager)) if args.secrets_manager else None
-    store = resolve_component(_component(json.loads(args.artifact_store)), manager)  # type: ignore[arg-type]
+    repo = Repository()
+    manager = repo.build_component(json.loads(args.secrets_manager)) if args.secrets_manager else None
+    store = resolve_component(repo.build_component(json.loads(args.artifact_store)), manager)  # type: ignore[arg-type]
     with store.open(args.payload, "rb") as file:
         payload = pickle.load(file)  # noqa: S301 - written by this run's own orchestrating process
     deployment: PipelineDeployment = payload["deployment"]
@@ -121,15 +123,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     with store.open(f"{folder}/result.json", "w") as file:
         file.write(json.dumps(result, default=str))
     return 1 if "error" in result else 0
-
-
-def _component(record: dict[str, Any]) -> Any:
-    from stackyard.records import ComponentRecord
-    from stackyard.repository import Repository
-
-    parsed = ComponentRecord.from_dict(record)
-    flavor = Repository().get_flavor(parsed.type, parsed.flavor)
-    return flavor.implementation.from_record(parsed)  # type: ignore[return-value]
 
 
 def _error(exc: BaseException) -> dict[str, Any]:

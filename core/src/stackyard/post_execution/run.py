@@ -112,11 +112,8 @@ class StoreContext:
             from stackyard.repository import Repository
 
             try:
-                flavor = Repository().get_flavor("artifact_store", self._recorded["flavor"])
-                self._rebuilt = flavor.implementation.from_config(  # type: ignore[assignment]
-                    self._recorded["name"], self._recorded.get("config", {}), uuid=self._recorded.get("uuid")
-                )
-            except (StackyardError, KeyError):
+                self._rebuilt = Repository().build_component({"type": "artifact_store", **self._recorded})  # type: ignore[assignment]
+            except StackyardError:
                 return None
         return self._rebuilt
 
