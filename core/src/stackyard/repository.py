@@ -333,9 +333,14 @@ class Repository:
         """``None`` if a stored component's flavor can be used, else why not (missing or disabled)."""
         return self._flavors().note(record)
 
-    def get_plugins(self) -> list[PluginInfo]:
-        """Every installed plugin entry point, with its status, hooks, flavors and errors."""
-        return list(self._plugins().plugins)
+    def get_plugins(self, package: str | None = None) -> list[PluginInfo]:
+        """Every installed plugin entry point, with its status, hooks, flavors and errors; with ``package``,
+        those of that distribution (its name compared as pip compares names: ``Stackyard_S3`` is ``stackyard-s3``)."""
+        plugins = self._plugins().plugins
+        if package is None:
+            return list(plugins)
+        wanted = _normalized(package)
+        return [p for p in plugins if _normalized(p.package) == wanted]
 
     def get_flavor_conflicts(self) -> list[FlavorConflict]:
         """Flavors of one type and name provided by more than one package (the first one wins)."""

@@ -155,8 +155,7 @@ def uninstall(package: str, force: bool) -> None:
     those components then keep their records and show as 'flavor missing'.
     """
     repo = _repository()
-    wanted = _normalize(package)
-    plugins = [p for p in repo.get_plugins() if _normalize(p.package) == wanted]
+    plugins = repo.get_plugins(package)
     if not plugins:
         raise UserError(
             f"'{package}' is not an installed Stackyard plugin package (see stackyard plugin list); "
@@ -176,12 +175,6 @@ def uninstall(package: str, force: bool) -> None:
     output.success(f"Uninstalled {plugins[0].package}.")
     for user in users:
         output.warning(f"{user} now has its flavor missing (install {plugins[0].package} to use it again).")
-
-
-def _normalize(name: str) -> str:
-    import re
-
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def _repository() -> Repository:
