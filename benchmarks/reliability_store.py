@@ -19,7 +19,8 @@ The same checks as ``tests/reliability/test_crash_writes.py`` and
   races.
 
 ``run(scale)`` returns plain figures; everything happens in temporary
-config directories.
+config directories. The child scripts below (``PRELUDE``, ``COMPONENT_RENAMES``,
+…) are the ones ``tests/reliability/test_crash_writes.py`` kills too.
 """
 
 from __future__ import annotations

@@ -37,6 +37,21 @@ from stackyard.profiles import GlobalConfig
 
 T = StackComponentType
 KILLS = 15
+
+
+def _scenarios():  # -> module
+    """benchmarks/reliability_store.py, where the child scripts live: the benchmark runs the same ones."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "reliability_store.py"
+    spec = importlib.util.spec_from_file_location("reliability_store_scenarios", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+SCENARIOS = _scenarios()
 STACKYARD = str(Path(sys.executable).with_name("stackyard"))
 
 
@@ -52,12 +67,8 @@ def stackyard(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 def killed_child(code: str, cwd: Path, rng: random.Random, *, window: float = 0.04) -> list[str]:
     """Run ``code`` in a child; once it prints ``ready``, kill -9 it after a random delay; the lines it printed."""
-    prelude = (  # imports and plugin discovery done before "ready", so that kills land in the operations
-        "import tempfile, filelock, tomli_w, stackyard.journal\nfrom stackyard import Repository\n"
-        "from stackyard.enums import StackComponentType as T\nRepository().get_stack_components(T.ARTIFACT_STORE)\n"
-    )
-    child = subprocess.Popen(
-        [sys.executable, "-c", prelude + textwrap.dedent(code)],
+    child = subprocess.Popen(  # the prelude imports and discovers plugins before "ready": kills land in the operations
+        [sys.executable, "-c", SCENARIOS.PRELUDE + textwrap.dedent(code)],
         cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -131,14 +142,7 @@ def test_kill_during_component_renames_leaves_one_name_followed_by_every_stack(
     current = 0
     for _ in range(KILLS):
         lines = killed_child(
-            f"""
-            repo, i = Repository(), {current}
-            print("ready", flush=True)
-            while True:
-                repo.rename_stack_component(T.ARTIFACT_STORE, f"c-{{i}}", f"c-{{i + 1}}")
-                i += 1
-                print(i, flush=True)
-            """,
+            SCENARIOS.COMPONENT_RENAMES.format(current=current),
             isolated,
             rng,
         )
@@ -158,14 +162,7 @@ def test_kill_during_renames_of_the_active_stack_never_leaves_it_dangling(
     current = 0
     for _ in range(KILLS):
         lines = killed_child(
-            f"""
-            repo, i = Repository(), {current}
-            print("ready", flush=True)
-            while True:
-                repo.rename_stack(f"s-{{i}}", f"s-{{i + 1}}")
-                i += 1
-                print(i, flush=True)
-            """,
+            SCENARIOS.STACK_RENAMES.format(current=current),
             project,
             rng,
         )
@@ -186,33 +183,7 @@ def test_kill_during_stack_registration_and_import_with_new_components_is_all_or
     current = 0
     for _ in range(KILLS):
         lines = killed_child(
-            f"""
-            from stackyard.stack.stack import Stack
-            from stackyard.stack_export import import_stack
-
-            repo, i = Repository(), {current}
-            metadata = repo.load_stack_component(T.METADATA_STORE, "default")
-            print("ready", flush=True)
-            while True:
-                orchestrator = {{"name": f"o-{{i}}", "flavor": "local", "config": {{}}}}
-                store = {{"name": f"a-{{i}}", "flavor": "local", "config": {{"path": f"/tmp/unused/a-{{i}}"}}}}
-                if i % 2:
-                    parts = {{
-                        T.ORCHESTRATOR: repo.get_flavor(T.ORCHESTRATOR, "local").implementation.from_config(f"o-{{i}}", {{}}),
-                        T.ARTIFACT_STORE: repo.get_flavor(T.ARTIFACT_STORE, "local").implementation.from_config(
-                            f"a-{{i}}", store["config"]),
-                        T.METADATA_STORE: metadata,
-                    }}
-                    repo.register_stack(Stack.from_components(f"r-{{i}}", parts))
-                else:
-                    meta = {{"name": "default", "flavor": "sqlite", "uuid": str(metadata.uuid),
-                             "config": metadata.config}}
-                    data = {{"components": {{"orchestrator": orchestrator, "artifact_store": store,
-                                             "metadata_store": meta}}}}
-                    import_stack(repo, f"r-{{i}}", data)
-                i += 1
-                print(i, flush=True)
-            """,
+            SCENARIOS.REGISTRATIONS.format(current=current),
             isolated,
             rng,
         )
@@ -237,20 +208,7 @@ def test_kill_during_profile_create_and_delete_never_revives_a_deleted_profile(
     current = 0
     for _ in range(10):
         lines = killed_child(
-            f"""
-            from stackyard.profiles import GlobalConfig
-            from stackyard.records import StackRecord
-
-            config, i = GlobalConfig(), {current}
-            config.profile_names()
-            print("ready", flush=True)
-            while True:
-                store = config.create_profile(f"p-{{i}}").store()
-                store.create_stack(StackRecord("extra", store.get_stack("default").components))
-                config.delete_profile(f"p-{{i}}")
-                i += 1
-                print(i, flush=True)
-            """,
+            SCENARIOS.PROFILES.format(current=current),
             isolated,
             rng,
             window=0.15,
@@ -281,18 +239,7 @@ def test_kill_during_secret_changes_leaves_no_deleted_secret_in_any_file(isolate
     current = 0
     for _ in range(KILLS):
         lines = killed_child(
-            f"""
-            from stackyard_local.secrets_manager import LocalSecretsManager
-
-            manager, i = LocalSecretsManager(name="vault", path={str(secrets_file)!r}), {current}
-            print("ready", flush=True)
-            while True:
-                manager.register_secret(f"k{{i}}", {{"token": f"SECRET-{{i}}-FIRST" * 200}})
-                manager.update_secret(f"k{{i}}", {{"token": f"SECRET-{{i}}-SECOND" * 200}})
-                manager.delete_secret(f"k{{i}}")
-                i += 1
-                print(i, flush=True)
-            """,
+            SCENARIOS.SECRETS.format(current=current, path=str(secrets_file)),
             isolated,
             rng,
             window=0.08,
