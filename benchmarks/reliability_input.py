@@ -51,11 +51,15 @@ from stackyard.alerters import BaseAlerter
 
 
 class EchoAlerter(BaseAlerter):
+    """Prints alerts."""
+
     FLAVOR: ClassVar[str] = "echo"
 
     webhook: str
+    channel: str = "general"
     retries: int = 3
     ratio: float = 0.5
+    loud: bool = False
     tags: list[str] = []
     limits: dict[str, int] = {}
     extra: dict[str, Any] = {}

@@ -23,39 +23,19 @@ from hypothesis import strategies as st
 
 from stackyard_cli.main import cli
 
-PLUGIN = '''
-from typing import Any, ClassVar, Optional
+def _benchmark_flavor() -> str:
+    """The flavor ``benchmarks/reliability_input.py`` uses: the benchmark runs these cases at large counts."""
+    import importlib.util
 
-from stackyard import hookimpl
-from stackyard.alerters import BaseAlerter
-
-
-class EchoAlerter(BaseAlerter):
-    """Prints alerts."""
-
-    FLAVOR: ClassVar[str] = "echo"
-
-    webhook: str
-    channel: str = "general"
-    retries: int = 3
-    ratio: float = 0.5
-    loud: bool = False
-    tags: list[str] = []
-    limits: dict[str, int] = {}
-    extra: dict[str, Any] = {}
-    note: Optional[str] = None
-
-    def post(self, message):
-        return True
-
-    def ask(self, question):
-        return True
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "reliability_input.py"
+    spec = importlib.util.spec_from_file_location("reliability_input_cases", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return str(module.FLAVOR)
 
 
-@hookimpl
-def stackyard_alerter_flavors():
-    return [EchoAlerter]
-'''
+PLUGIN = _benchmark_flavor()
 
 PARAMETERS = ("webhook", "channel", "retries", "ratio", "loud", "tags", "limits", "extra", "note")
 
