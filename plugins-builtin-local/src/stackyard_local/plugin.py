@@ -31,3 +31,10 @@ def stackyard_secrets_manager_flavors() -> list[type]:
     from stackyard_local.secrets_manager import LocalSecretsManager
 
     return [LocalSecretsManager]
+
+
+@hookimpl
+def stackyard_step_operator_flavors() -> list[type]:
+    from stackyard_local.step_operator import LocalStepOperator
+
+    return [LocalStepOperator]
