@@ -86,7 +86,7 @@ def describe(server_id: str, deployer_name: str | None, output_format: str) -> N
     """Show model server SERVER_ID (an id or its first characters)."""
     deployer = _deployer(deployer_name)
     server = deployer.get_model_server(server_id)
-    columns = [Column(key.upper(), key, wrap=True) for key in server]
+    columns = [Column(key.upper(), _created if key == "created" else key, wrap=True) for key in server]
     render(server, output_format, View(columns, transposed=True, title=f"Model server {server['id']}"))
 
 
