@@ -146,3 +146,16 @@ class TestLocalStepOperator(StepOperatorConformance):
     @pytest.fixture
     def step_operator(self) -> LocalStepOperator:
         return LocalStepOperator(name="local-operator")
+
+
+def test_an_interpreter_without_stackyard_fails_with_a_clear_error(stack: Stack, tmp_path: Path) -> None:
+    bare = tmp_path / "bare"
+    venv.EnvBuilder(with_pip=False, symlinks=os.name != "nt").create(bare)  # sees none of this venv's packages
+    operator = LocalStepOperator(name="isolated", python=str(bare))
+    with pytest.raises(PipelineRunFailedError) as caught:
+        report().run(stack=with_operator(stack, operator), run_name="bare")
+    message = str(caught.value.__cause__)
+    # the project's folders reach it through PYTHONPATH (here: the editable sources), its dependencies do not
+    assert message.startswith(f"Step 'where_am_i' could not run: python '{bare}' of step operator 'isolated' "
+                              "cannot import Stackyard (ModuleNotFoundError: No module named '")
+    assert message.endswith("-m pip install stackyard-core")

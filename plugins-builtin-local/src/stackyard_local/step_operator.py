@@ -135,6 +135,20 @@ class LocalStepOperator(BaseStepOperator):
         except OSError as exc:
             raise StackyardError(f"Step operator '{self.name}' could not start {python}: {exc}") from None
         self._check_limits(step_name, process.returncode, entrypoint)
+        if process.returncode != 0 and python != sys.executable:
+            self._check_interpreter(python, step_name)
+
+    def _check_interpreter(self, python: str, step_name: str) -> None:
+        """After a failure in another interpreter: one clear error if it cannot import Stackyard at all."""
+        probe = subprocess.run([python, "-c", "import stackyard.pipelines.entrypoint"], env=self._environment(python),
+                               capture_output=True, text=True, check=False)
+        if probe.returncode != 0:
+            last = (probe.stderr.strip().splitlines() or ["no output"])[-1]
+            raise StackyardError(
+                f"Step '{step_name}' could not run: python '{self.python}' of step operator '{self.name}' cannot "
+                f"import Stackyard ({last}); install stackyard-core (and what the step imports) there: "
+                f"{python} -m pip install stackyard-core"
+            )
 
     def _environment(self, python: str) -> dict[str, str]:
         paths = _project_paths() if python != sys.executable else [p for p in sys.path if p]
