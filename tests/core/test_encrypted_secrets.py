@@ -103,3 +103,43 @@ def test_importing_the_flavor_does_not_import_cryptography() -> None:
     code = ("import sys, stackyard_local.plugin as p; p.stackyard_secrets_manager_flavors(); "
             "print('cryptography' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+
+
+def test_without_the_variable_the_key_lives_in_the_os_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a keyring backend (here keyring's API on an in-memory store), a key is made there on first use."""
+    import os
+
+    if os.environ.get("STACKYARD_REQUIRE_KEYRING") == "1":
+        import keyring
+    else:
+        keyring = pytest.importorskip("keyring", reason="the optional keyring package is not installed")
+    from keyring.backend import KeyringBackend
+
+    class MemoryKeyring(KeyringBackend):
+        priority = 1  # type: ignore[assignment]
+        store: dict[tuple[str, str], str] = {}
+
+        def get_password(self, service: str, username: str) -> str | None:
+            return self.store.get((service, username))
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            self.store[(service, username)] = password
+
+        def delete_password(self, service: str, username: str) -> None:
+            self.store.pop((service, username), None)
+
+    monkeypatch.delenv("STACKYARD_SECRETS_KEY", raising=False)
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    try:
+        manager = EncryptedSecretsManager(name="vault", path=str(tmp_path / "secrets.json"))
+        manager.register_secret("db", {"password": VALUE})
+        assert list(MemoryKeyring.store) == [("stackyard", f"secrets-manager-{manager.uuid}")]
+        again = EncryptedSecretsManager(name="vault", path=manager.path, uuid=manager.uuid)
+        assert again.get_secret("db") == {"password": VALUE}
+        assert VALUE.encode() not in (tmp_path / "secrets.json").read_bytes()
+        other = EncryptedSecretsManager(name="other", path=manager.path)  # another manager's key: not this one
+        with pytest.raises(SecretsKeyError, match="needs its key"):
+            other.get_secret("db")
+    finally:
+        keyring.set_keyring(previous)
