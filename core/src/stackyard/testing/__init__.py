@@ -35,6 +35,7 @@ __all__ = [
     "ComponentConformance",
     "ExperimentTrackerConformance",
     "MetadataStoreConformance",
+    "ModelDeployerConformance",
     "OrchestratorConformance",
     "SecretsManagerConformance",
     "StepOperatorConformance",
@@ -51,9 +52,14 @@ if TYPE_CHECKING:
         SecretsManagerConformance,
         StepOperatorConformance,
     )
+    from stackyard.testing.model_deployer_conformance import ModelDeployerConformance
 
 
 def __getattr__(name: str) -> Any:
+    if name == "ModelDeployerConformance":
+        from stackyard.testing import model_deployer_conformance as module
+
+        return module.ModelDeployerConformance
     if name in __all__:
         from stackyard.testing import conformance
 
