@@ -54,6 +54,8 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> Any:
+    if name in ("FeatureStoreConformance", "FeatureCase"):  # its own module (stackyard.testing.feature_store_conformance)
+        return getattr(__import__("stackyard.testing.feature_store_conformance", fromlist=[name]), name)
     if name in __all__:
         from stackyard.testing import conformance
 
