@@ -114,3 +114,12 @@ def test_importing_the_plugin_does_not_import_feast(stackyard_config: Path) -> N
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False False"
+
+
+def test_a_relative_repo_path_is_kept_as_the_folder_meant_at_registration(
+    feature_repo: Path, stackyard_cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(feature_repo.parent)
+    result = stackyard_cli("feature-store", "register", "rel", "--flavor=feast", f"--repo_path=./{feature_repo.name}")
+    assert result.exit_code == 0, result.output
+    assert Repository().get_stack_component("feature_store", "rel").repo_path == str(feature_repo.resolve())

@@ -46,6 +46,8 @@ class FeastFeatureStore(BaseFeatureStore):
                 f"repo_path: '{self.repo_path}' {what}; point it at a Feast feature repository "
                 f"(a folder with {CONFIG_FILE}; `feast init` makes one)"
             )
+        if not folder.is_absolute():  # runs may start elsewhere: keep the folder meant at registration
+            object.__setattr__(self, "repo_path", str(folder.resolve()))
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
