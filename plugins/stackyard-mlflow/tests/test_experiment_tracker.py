@@ -213,3 +213,65 @@ def test_steps_in_forked_worker_processes_each_get_their_run(tracked_repo, clien
     assert seeds == [1.0, 2.0]
     assert all(r.info.status == "FINISHED" for r in runs.values())
     assert any(r.data.tags.get("pid") != str(os.getpid()) for r in runs.values() if "pid" in r.data.tags)
+
+
+@pytest.fixture
+def refusing_server():
+    """A tracking 'server' on loopback that answers 401 to everything and keeps the Authorization headers."""
+    import http.server
+    import threading
+
+    seen: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def _refuse(self) -> None:
+            seen.append(self.headers.get("Authorization", ""))
+            body = b'{"error_code": "UNAUTHENTICATED", "message": "bad token"}'
+            self.send_response(401)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = _refuse
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_refusing_tracking_server_fails_the_run_with_one_line_and_the_token_stays_secret(
+    stackyard_repository: Repository, stackyard_cli, refusing_server, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+) -> None:
+    url, seen = refusing_server
+    token = "tok-5e2a8b91-secret"
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    for args in (
+        ("secrets-manager", "register", "vault", "--flavor=local", f"--path={tmp_path / 'secrets.json'}"),
+        ("stack", "update", "default", "-x", "vault"),
+        ("secret", "register", "mlflow", f"--token={token}"),
+        ("experiment-tracker", "register", "remote", "--flavor=mlflow", f"--tracking_uri={url}",
+         "--tracking_token={{mlflow.token}}"),
+        ("stack", "update", "default", "-e", "remote"),
+    ):
+        result = stackyard_cli(*args)
+        assert result.exit_code == 0, result.output
+
+    with pytest.raises(PipelineRunFailedError) as caught:
+        training().run(run_name="refused")
+    message = str(caught.value)
+    assert f"Experiment tracker 'remote' could not start a run in its MLflow tracking store {url}: RestException: UNAUTHENTICATED: bad token" in message
+    assert isinstance(caught.value.__cause__, MLflowTrackerError)
+    assert seen and seen[0] == f"Bearer {token}", "the token did not reach the server"
+    assert token not in message and token not in caplog.text
+    assert "MLFLOW_TRACKING_TOKEN" not in __import__("os").environ, "the token was left in the environment"
+    described = stackyard_cli("experiment-tracker", "describe", "remote").output
+    assert "{{mlflow.token}}" in described and token not in described

@@ -89,7 +89,6 @@ class MLflowExperimentTracker(BaseExperimentTracker):
     _experiment_id: str | None = None
     _parent_run_id: str | None = None
     _step_run_id: str | None = None
-    _token_set: bool = False
 
     def __attrs_post_init__(self) -> None:
         super().__attrs_post_init__()
@@ -118,21 +117,21 @@ class MLflowExperimentTracker(BaseExperimentTracker):
                 tags={TAG_PIPELINE: info.pipeline_name, TAG_RUN: info.run_name, TAG_RUN_ID: info.run_id},
             )
         except Exception as exc:
+            self._drop_token()
             raise self._unreachable(exc) from exc
         self._experiment_id = experiment_id
         self._parent_run_id = run.info.run_id
         get_run_context().add_run_metadata(mlflow_run_id=self._parent_run_id, mlflow_experiment_id=experiment_id)
 
     def cleanup_pipeline_run(self, info: PipelineRunInfo, outcome: Outcome) -> None:
-        if self._parent_run_id is None:
-            return
-        client = self._client()
-        client.set_tag(self._parent_run_id, TAG_STATUS, outcome.status.value)
-        client.set_terminated(self._parent_run_id, "FAILED" if outcome.failed else "FINISHED")
-        self._parent_run_id = None
-        if self._token_set:
-            os.environ.pop(_TOKEN_ENV, None)
-            self._token_set = False
+        try:
+            if self._parent_run_id is not None:
+                client = self._client()
+                client.set_tag(self._parent_run_id, TAG_STATUS, outcome.status.value)
+                client.set_terminated(self._parent_run_id, "FAILED" if outcome.failed else "FINISHED")
+        finally:
+            self._parent_run_id = None
+            self._drop_token()
 
     # -- lifecycle: the step's process --------------------------------------
 
@@ -159,11 +158,14 @@ class MLflowExperimentTracker(BaseExperimentTracker):
 
         if self._step_run_id is None:
             return
-        mlflow = self._mlflow()
-        mlflow.set_tag(TAG_STATUS, outcome.status.value)
-        mlflow.end_run("FAILED" if outcome.failed else "FINISHED")
-        get_step_context().add_metadata(mlflow_run_id=self._step_run_id)
-        self._step_run_id = None
+        try:
+            mlflow = self._mlflow()
+            mlflow.set_tag(TAG_STATUS, outcome.status.value)
+            mlflow.end_run("FAILED" if outcome.failed else "FINISHED")
+            get_step_context().add_metadata(mlflow_run_id=self._step_run_id)
+        finally:
+            self._step_run_id = None
+            self._drop_token()
 
     # -- logging from a step --------------------------------------------------
 
@@ -219,16 +221,25 @@ class MLflowExperimentTracker(BaseExperimentTracker):
         return MlflowClient(tracking_uri=self.resolved_tracking_uri)
 
     def _set_token(self) -> None:
-        # MLflow reads a tracking server's bearer token from the environment only.
-        if self.tracking_token and os.environ.get(_TOKEN_ENV) != self.tracking_token:
+        # MLflow reads a tracking server's bearer token from the environment only: it is there
+        # from a hook that starts a run to the hook that ends it, never longer.
+        if self.tracking_token:
             os.environ[_TOKEN_ENV] = self.tracking_token
-            self._token_set = True
+
+    def _drop_token(self) -> None:
+        if self.tracking_token and os.environ.get(_TOKEN_ENV) == self.tracking_token:
+            del os.environ[_TOKEN_ENV]
 
     def _unreachable(self, exc: Exception) -> MLflowTrackerError:
-        where = re.sub(r"//[^/@]*@", "//***@", self.tracking_uri or "the profile's SQLite file")
+        where = re.sub(r"//[^/@]*@", "//***@", self.resolved_tracking_uri)
+        reason = (str(exc).strip().splitlines() or [""])[0][:200]
+        for secret in (self.tracking_token, *re.findall(r"//([^/@]*)@", self.resolved_tracking_uri)):
+            if secret:
+                reason = reason.replace(secret, "***")
         return MLflowTrackerError(
-            f"Experiment tracker '{self.name}' cannot reach its MLflow tracking store {where}: "
-            f"{type(exc).__name__}; check tracking_uri (stackyard experiment-tracker describe {self.name})."
+            f"Experiment tracker '{self.name}' could not start a run in its MLflow tracking store {where}: "
+            f"{type(exc).__name__}: {reason}; check tracking_uri and tracking_token "
+            f"(stackyard experiment-tracker describe {self.name})."
         )
 
 
