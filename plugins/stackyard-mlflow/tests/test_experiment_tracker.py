@@ -275,3 +275,17 @@ def test_a_refusing_tracking_server_fails_the_run_with_one_line_and_the_token_st
     assert "MLFLOW_TRACKING_TOKEN" not in __import__("os").environ, "the token was left in the environment"
     described = stackyard_cli("experiment-tracker", "describe", "remote").output
     assert "{{mlflow.token}}" in described and token not in described
+
+
+def test_a_run_the_caller_has_active_is_left_alone(tracked_repo, client, tracking_uri: str) -> None:
+    import mlflow
+
+    mlflow.set_tracking_uri(tracking_uri)
+    with mlflow.start_run(run_name="notebook") as mine:
+        training().run(run_name="inside-notebook")
+        assert mlflow.active_run().info.run_id == mine.info.run_id
+        mlflow.log_metric("after", 1.0)
+    runs = runs_of(client, "inside-notebook")
+    assert runs["train"].data.tags["mlflow.parentRunId"] == runs[""].info.run_id
+    theirs = client.get_run(mine.info.run_id)
+    assert theirs.info.status == "FINISHED" and theirs.data.metrics == {"after": 1.0}

@@ -89,6 +89,7 @@ class MLflowExperimentTracker(BaseExperimentTracker):
     _experiment_id: str | None = None
     _parent_run_id: str | None = None
     _step_run_id: str | None = None
+    _set_aside: list[Any] | None = None
 
     def __attrs_post_init__(self) -> None:
         super().__attrs_post_init__()
@@ -137,8 +138,7 @@ class MLflowExperimentTracker(BaseExperimentTracker):
 
     def prepare_step_run(self, info: StepRunInfo) -> None:
         mlflow = self._mlflow()
-        while mlflow.active_run() is not None:  # left over by code outside Stackyard: never log into it
-            mlflow.end_run()
+        self._set_aside = _set_aside_active_runs(mlflow)
         run = mlflow.start_run(
             experiment_id=self._experiment_id,
             run_name=info.step_name,
@@ -166,6 +166,8 @@ class MLflowExperimentTracker(BaseExperimentTracker):
         finally:
             self._step_run_id = None
             self._drop_token()
+            _restore_active_runs(self._set_aside)
+            self._set_aside = None
 
     # -- logging from a step --------------------------------------------------
 
@@ -241,6 +243,32 @@ class MLflowExperimentTracker(BaseExperimentTracker):
             f"{type(exc).__name__}: {reason}; check tracking_uri and tracking_token "
             f"(stackyard experiment-tracker describe {self.name})."
         )
+
+
+def _set_aside_active_runs(mlflow: Any) -> list[Any]:
+    """Runs the caller had active in this thread (a notebook's ``with mlflow.start_run():``), set aside.
+
+    The step's run must be the active one, nested under the pipeline's run and
+    not the caller's; the caller's runs come back, still running, when the
+    step ends. MLflow keeps them in a per-thread stack that has no public API
+    to set aside, so without it they are ended as a last resort.
+    """
+    stack = getattr(getattr(mlflow.tracking, "fluent", None), "_active_run_stack", None)
+    runs = stack.get() if stack is not None and hasattr(stack, "get") else None
+    if isinstance(runs, list):
+        aside = list(runs)
+        runs.clear()
+        return aside
+    while mlflow.active_run() is not None:
+        mlflow.end_run()
+    return []
+
+
+def _restore_active_runs(aside: list[Any] | None) -> None:
+    if aside:
+        import mlflow
+
+        mlflow.tracking.fluent._active_run_stack.get().extend(aside)
 
 
 _fork_hook_registered = False
