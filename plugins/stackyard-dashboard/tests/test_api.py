@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import socket
 import sys
+from pathlib import Path
 
-from dashboard_support import LEGACY_VALUE, SECRET_VALUE, Server, Workspace
+from dashboard_support import LEGACY_VALUE, SECRET_VALUE, Server, Workspace, wait_until
 
 
 def test_the_overview_names_the_active_profile_and_stack(server: Server) -> None:
@@ -159,3 +160,28 @@ def test_importing_the_plugin_does_not_import_the_server() -> None:
 
     code = "import sys, stackyard_dashboard.plugin; print(sorted(m for m in ('starlette', 'uvicorn') if m in sys.modules))"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "[]"
+
+
+def test_a_chosen_port_is_served_and_the_browser_opened_on_it(workspace: Workspace, tmp_path: Path) -> None:
+    import subprocess
+    import urllib.request
+
+    opened = tmp_path / "opened.txt"
+    recorder = tmp_path / "browser.py"
+    recorder.write_text(f"import sys, pathlib; pathlib.Path({str(opened)!r}).write_text(sys.argv[1])\n")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**workspace.env, "BROWSER": f"{sys.executable} {recorder} %s"}  # what webbrowser runs
+    process = subprocess.Popen([sys.executable, "-m", "stackyard_cli", "dashboard", "--port", str(port)],
+                               cwd=workspace.project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_until(opened.exists)
+        assert opened.read_text() == f"http://127.0.0.1:{port}/"
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api", timeout=10) as response:
+            assert response.status == 200
+    finally:
+        process.terminate()
+        out, err = process.communicate(timeout=20)
+    assert f"Stackyard dashboard: http://127.0.0.1:{port}/" in out
+    assert "Traceback" not in err
