@@ -93,7 +93,18 @@ class _Announce:
                 return
             time.sleep(0.01)
         click.echo(f"Stackyard dashboard: {self.url}  (read-only; Ctrl+C stops it)")
+        _warm_up()
         if self.open_browser:
             import webbrowser
 
             webbrowser.open(self.url)
+
+
+def _warm_up() -> None:
+    """Discover plugins and open the metadata stores once, so the first page the browser asks for is quick."""
+    from stackyard_dashboard import data
+
+    try:
+        data.runs(data.repository(), per_page=1)
+    except Exception:  # noqa: BLE001 - the page itself will show what is wrong
+        pass
