@@ -22,7 +22,9 @@ def test_stacks_show_the_active_marker_components_flavors_packages_and_problems(
     assert components["alerter"]["flavor"] == "hook" and components["alerter"]["package"] == "stackyard-dash-hook"
     assert stacks["default"]["problems"] == []
     status, html = server.get("/")
-    assert status == 200 and "👉 active" in html and "stackyard-dash-hook" in html
+    assert status == 200 and "stackyard-dash-hook" in html
+    assert '<h2>default <span class="active-marker" title="the active stack">active</span></h2>' in html
+    assert "<h2>spare </h2>" in html
 
 
 def test_components_show_references_and_mask_plain_sensitive_values(server: Server) -> None:
@@ -45,6 +47,7 @@ def test_plugins_show_status_errors_and_flavors(server: Server) -> None:
     assert flavors[("alerter", "hook")]["description"] == "Posts alerts to a webhook."
     status, html = server.get("/flavors")
     assert status == 200 and "module_nobody_installed_for_dashboard" in html and "no clashes" in html
+    assert "command: stackyard dashboard" in html
 
 
 def test_runs_list_status_duration_cache_and_stack(server: Server, runs: dict[str, dict[str, str]]) -> None:

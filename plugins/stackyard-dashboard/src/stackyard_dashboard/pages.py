@@ -83,7 +83,7 @@ def error_page(message: str, overview: Mapping[str, Any]) -> str:
 def stacks_page(items: list[dict[str, Any]], overview: Mapping[str, Any]) -> str:
     cards = []
     for stack in items:
-        marker = '<span class="active-marker" title="active stack">👉 active</span>' if stack["active"] else ""
+        marker = '<span class="active-marker" title="the active stack">active</span>' if stack["active"] else ""
         rows = []
         for c in stack["components"]:
             flavor = e(c.get("flavor", ""))
@@ -110,7 +110,7 @@ def components_page(items: list[dict[str, Any]], overview: Mapping[str, Any]) ->
     for kind, found in by_type.items():
         rows = []
         for c in found:
-            name = e(c["name"]) + (' <span class="active-marker">👉</span>' if c["active"] else "")
+            name = e(c["name"]) + (' <span class="active-marker" title="in the active stack">active</span>' if c["active"] else "")
             flavor = e(c["flavor"]) + (f' <span class="warn">{e(c["flavor_missing"])}</span>' if c.get("flavor_missing") else "")
             rows.append([name, flavor, e(c.get("package") or "custom"), pairs(c["config"], "no parameters"),
                          e(", ".join(c["stacks"]))])
@@ -123,14 +123,15 @@ def flavors_page(items: list[dict[str, Any]], plugin_data: Mapping[str, Any], ov
     plugin_rows = []
     for p in plugin_data["plugins"]:
         errors = "".join(f'<div class="error-line">{e(x)}</div>' for x in p.get("errors") or [])
+        provides = [*(p.get("flavors") or []), *(f'command: stackyard {c["name"]}' for c in p.get("commands") or [])]
         plugin_rows.append([e(p["name"]), e(f'{p["package"]} {p["version"]}'), badge(p["status"]),
-                            e(", ".join(p.get("flavors") or [])), errors])
+                            e(", ".join(provides)), errors])
     conflicts = "".join(f'<li>{e(c["message"])}</li>' for c in plugin_data["conflicts"])
     flavor_rows = [[e(f["type"]), e(f["name"]), e(f'{f["package"]} {f["version"] or ""}'), e(f["description"])]
                    for f in items]
     body = (
         '<section class="card"><h2>Plugins</h2>'
-        + table(["plugin", "package", "status", "flavors", "errors"], plugin_rows)
+        + table(["plugin", "package", "status", "provides", "errors"], plugin_rows)
         + (f'<h3>Clashes</h3><ul class="problems">{conflicts}</ul>' if conflicts else '<p class="ok">no clashes</p>')
         + '</section><section class="card"><h2>Flavors</h2>'
         + table(["type", "flavor", "package", "description"], flavor_rows) + "</section>"
