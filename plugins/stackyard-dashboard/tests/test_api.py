@@ -57,6 +57,9 @@ def test_runs_list_status_duration_cache_and_stack(server: Server, runs: dict[st
     assert (again["status"], again["steps"], again["cached_steps"]) == ("cached", 4, 4)
     assert first["duration"] > 0 and first["started"] <= again["started"]
     assert listed[runs["failing"]["id"]]["status"] == "failed"
+    pipelines = {p["name"]: p for p in server.json("/api/pipelines")}
+    assert pipelines["failing"]["latest_status"] == "failed" and pipelines["diamond"]["runs"] >= 2
+    assert "preview" not in server.json(f"/api/runs/{runs['tables']['id']}?previews=0")["step_details"][0]["outputs"][0]
 
 
 def test_runs_are_newest_first_and_filter_by_pipeline_status_and_stack(server: Server, runs: dict[str, dict[str, str]]) -> None:
