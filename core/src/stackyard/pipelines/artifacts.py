@@ -99,7 +99,7 @@ def write_artifact(
         raise MaterializerError(
             f"{cls.__name__} could not write a {type_path(data_type)} to {uri}: {type(exc).__name__}: {exc}"
         ) from exc
-    if not artifact_store.exists(uri):  # a materializer that wrote no file
+    if not instance.written and not artifact_store.exists(uri):  # a materializer that wrote no file
         artifact_store.makedirs(uri)
     size, content_hash = measure(artifact_store, uri, instance.written, limit)
     for warning in instance.metadata.get("warnings", ()):
@@ -140,7 +140,8 @@ def measure(
         relative = folder[len(uri):].strip("/")
         files.extend((f"{relative}/{name}" if relative else name, f"{folder}/{name}") for name in names)
     files.sort()
-    sizes = [artifact_store.size(path) for _, path in files]
+    seen_files = written or {}
+    sizes = [_written_size(seen_files.get(name)) or artifact_store.size(path) for name, path in files]
     total = sum(sizes)
     if total > (HASH_LIMIT if limit is None else limit):
         return total, None
@@ -157,6 +158,11 @@ def measure(
             file_hash = file_digest.hexdigest()
         digest.update(f"{name}\0{size}\0{file_hash}\n".encode())
     return total, digest.hexdigest()
+
+
+def _written_size(seen: WrittenFile | None) -> int | None:
+    """The size of a file known from what went through its writer (no seek, truncate or short write), else ``None``."""
+    return seen.size if seen is not None and seen.size else None
 
 
 def read_artifact(artifact_store: BaseArtifactStore, record: Mapping[str, Any]) -> Any:
