@@ -420,8 +420,7 @@ class SQLiteMetadataStore(BaseMetadataStore):
                 " cached_from) VALUES (?, ?, ?, 'cached', ?, ?, ?, ?, ?, ?)",
                 (step_id, run_id, name, now, now, _json(parameters), _dump(list(upstream)), cache_key, cached_from),
             )
-            _link(conn, step_id, inputs, "input")
-            _link(conn, step_id, outputs, "output")
+            _link(conn, step_id, inputs, "input", outputs)  # one statement for both directions
         return step_id
 
     def record_attempt(self, step_id: str, attempt: int) -> None:
@@ -492,11 +491,19 @@ def _is_empty(path: Path) -> bool:
     return path.stat().st_size == 0 and (not wal.exists() or wal.stat().st_size == 0)
 
 
-def _link(conn: sqlite3.Connection, step_id: str, artifacts: Mapping[str, str], direction: str) -> None:
-    if artifacts:
+def _link(
+    conn: sqlite3.Connection,
+    step_id: str,
+    artifacts: Mapping[str, str],
+    direction: str,
+    outputs: Mapping[str, str] | None = None,
+) -> None:
+    """Link a step to its artifacts in ``direction`` (and to ``outputs`` as outputs), in one statement."""
+    rows = [(step_id, artifact_id, name, direction) for name, artifact_id in artifacts.items()]
+    rows += [(step_id, artifact_id, name, "output") for name, artifact_id in (outputs or {}).items()]
+    if rows:
         conn.executemany(
-            "INSERT INTO step_artifacts (step_id, artifact_id, name, direction) VALUES (?, ?, ?, ?)",
-            [(step_id, artifact_id, name, direction) for name, artifact_id in artifacts.items()],
+            "INSERT INTO step_artifacts (step_id, artifact_id, name, direction) VALUES (?, ?, ?, ?)", rows
         )
 
 
@@ -508,9 +515,14 @@ def _json(value: str | Mapping[str, Any]) -> str:
     return value if isinstance(value, str) else _dump(value)
 
 
+_EMPTY_JSON: dict[str, Any] = {"{}": dict, "[]": list}
+
+
 def _row(row: sqlite3.Row) -> dict[str, Any]:
     result = dict(row)
-    for key in _JSON_COLUMNS & result.keys():
-        if isinstance(result[key], str):
-            result[key] = json.loads(result[key])
+    for key in _JSON_COLUMNS.intersection(row.keys()):
+        value = result[key]
+        if isinstance(value, str):
+            empty = _EMPTY_JSON.get(value)
+            result[key] = empty() if empty is not None else json.loads(value)
     return result
