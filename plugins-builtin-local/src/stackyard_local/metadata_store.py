@@ -484,6 +484,25 @@ class SQLiteMetadataStore(BaseMetadataStore):
             (cache_key, limit),
         )
 
+    def find_cached_outputs(self, cache_key: str, limit: int = 3) -> Iterator[tuple[str, dict[str, dict[str, Any]]]]:
+        """The candidates and their outputs in one query (newest first)."""
+        rows = self._query(
+            "SELECT candidates.step_id, step_artifacts.name, step_artifacts.direction, artifacts.*"
+            " FROM (SELECT id AS step_id, ended FROM steps WHERE cache_key = ? AND status = 'completed'"
+            " ORDER BY ended DESC LIMIT ?) AS candidates"
+            " LEFT JOIN step_artifacts ON step_artifacts.step_id = candidates.step_id"
+            " AND step_artifacts.direction = 'output'"
+            " LEFT JOIN artifacts ON artifacts.id = step_artifacts.artifact_id"
+            " ORDER BY candidates.ended DESC, candidates.step_id, step_artifacts.rowid",
+            (cache_key, limit),
+        )
+        found: dict[str, dict[str, dict[str, Any]]] = {}
+        for row in rows:
+            outputs = found.setdefault(row.pop("step_id"), {})
+            if row["name"] is not None:  # a step without outputs has one row of NULLs
+                outputs[row["name"]] = row
+        yield from found.items()
+
 
 def _is_empty(path: Path) -> bool:
     """Whether the database file holds nothing (not even in its write-ahead log)."""
