@@ -40,10 +40,14 @@ def run_script(tmp_path: Path, *args: str, env: dict[str, str] | None = None, pr
     Repository().active_stack  # the default profile exists already: only the runs print
     script = tmp_path / "runs.py"
     script.write_text(textwrap.dedent(prelude) + textwrap.dedent(SCRIPT))
-    environment = {**os.environ, **(env or {})}
     return subprocess.run(
-        [sys.executable, str(script), *args], capture_output=True, text=True, env=environment, check=True
+        [sys.executable, str(script), *args], capture_output=True, text=True, env=environment(env), check=True
     )
+
+
+def environment(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """This test's environment without a progress switch of the developer's, plus ``extra``."""
+    return {**{k: v for k, v in os.environ.items() if k != "STACKYARD_PROGRESS"}, **(extra or {})}
 
 
 def shown(stderr: str) -> list[str]:
@@ -115,7 +119,7 @@ def test_a_failing_step_is_shown_with_its_error(tmp_path: Path) -> None:
         except Exception as exc:
             print(type(exc).__name__)
     """))
-    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True)
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=environment(), check=True)
     assert shown(result.stderr) == [
         "Running pipeline 'training' on stack 'default' (run RUN).",
         "Step 'train' has started.",

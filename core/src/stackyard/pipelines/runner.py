@@ -77,7 +77,7 @@ def _run_pipeline(
     stack.validate()
     stack = _resolve_secrets(stack)  # {{secret.key}} references resolved before anything starts
     _check_step_operators(instance, stack)
-    warn_unknown_options(stack, options, stacklevel=3)
+    warn_unknown_options(stack, options, stacklevel=4)  # caller of run(), through run_pipeline
     options = convert_options(stack, options)
     metadata_store = stack.metadata_store
     orchestrator = stack.orchestrator
