@@ -36,7 +36,9 @@ SCRIPT = """
 """
 
 
-def run_script(tmp_path: Path, *args: str, env: dict[str, str] | None = None, prelude: str = "") -> subprocess.CompletedProcess[str]:
+def run_script(
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None, prelude: str = ""
+) -> subprocess.CompletedProcess[str]:
     Repository().active_stack  # the default profile exists already: only the runs print
     script = tmp_path / "runs.py"
     script.write_text(textwrap.dedent(prelude) + textwrap.dedent(SCRIPT))
@@ -119,7 +121,9 @@ def test_a_failing_step_is_shown_with_its_error(tmp_path: Path) -> None:
         except Exception as exc:
             print(type(exc).__name__)
     """))
-    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=environment(), check=True)
+    result = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, env=environment(), check=True
+    )
     assert shown(result.stderr) == [
         "Running pipeline 'training' on stack 'default' (run RUN).",
         "Step 'train' has started.",

@@ -480,20 +480,22 @@ class SQLiteMetadataStore(BaseMetadataStore):
 
     def find_cached_steps(self, cache_key: str, limit: int = 3) -> list[dict[str, Any]]:
         return self._query(
-            "SELECT * FROM steps WHERE cache_key = ? AND status = 'completed' ORDER BY ended DESC LIMIT ?",
+            "SELECT * FROM steps WHERE cache_key = ? AND status = 'completed' ORDER BY ended DESC, rowid DESC LIMIT ?",
             (cache_key, limit),
         )
 
-    def find_cached_outputs(self, cache_key: str, limit: int = 3) -> Iterator[tuple[str, dict[str, dict[str, Any]]]]:
+    def find_cached_outputs(
+        self, cache_key: str, limit: int = 3
+    ) -> Iterator[tuple[str, dict[str, dict[str, Any]]]]:
         """The candidates and their outputs in one query (newest first)."""
         rows = self._query(
             "SELECT candidates.step_id, step_artifacts.name, step_artifacts.direction, artifacts.*"
-            " FROM (SELECT id AS step_id, ended FROM steps WHERE cache_key = ? AND status = 'completed'"
-            " ORDER BY ended DESC LIMIT ?) AS candidates"
+            " FROM (SELECT id AS step_id, ended, rowid AS seq FROM steps WHERE cache_key = ? AND status = 'completed'"
+            " ORDER BY ended DESC, rowid DESC LIMIT ?) AS candidates"
             " LEFT JOIN step_artifacts ON step_artifacts.step_id = candidates.step_id"
             " AND step_artifacts.direction = 'output'"
             " LEFT JOIN artifacts ON artifacts.id = step_artifacts.artifact_id"
-            " ORDER BY candidates.ended DESC, candidates.step_id, step_artifacts.rowid",
+            " ORDER BY candidates.ended DESC, candidates.seq DESC, step_artifacts.rowid",
             (cache_key, limit),
         )
         found: dict[str, dict[str, dict[str, Any]]] = {}

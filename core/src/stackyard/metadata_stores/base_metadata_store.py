@@ -197,7 +197,9 @@ class BaseMetadataStore(StackComponent):
     def find_cached_steps(self, cache_key: str, limit: int = 3) -> list[dict[str, Any]]:
         """Completed steps with this cache key, newest first (the caller checks their outputs)."""
 
-    def find_cached_outputs(self, cache_key: str, limit: int = 3) -> Iterator[tuple[str, dict[str, dict[str, Any]]]]:
+    def find_cached_outputs(
+        self, cache_key: str, limit: int = 3
+    ) -> Iterator[tuple[str, dict[str, dict[str, Any]]]]:
         """``(step id, output artifacts by name)`` of the steps :meth:`find_cached_steps` finds, newest first.
 
         Yielded lazily: the caller stops at the first whose outputs are intact.
