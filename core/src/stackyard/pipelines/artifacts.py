@@ -194,4 +194,6 @@ def identity(record: Mapping[str, Any]) -> str:
     32 hex digits), so records written before provenance existed keep their
     content hash as identity and stay valid cache entries.
     """
-    return str((record.get("extra") or {}).get("provenance") or record.get("content_hash") or record["id"])
+    extra = record.get("extra")
+    provenance = extra.get("provenance") if isinstance(extra, Mapping) else None
+    return str(provenance or record.get("content_hash") or record["id"])
