@@ -16,6 +16,7 @@ class LocalArtifactStore(BaseArtifactStore):
     """Keeps artifacts in a folder on this machine."""
 
     FLAVOR: ClassVar[str] = "local"
+    IS_LOCAL: ClassVar[bool] = True  # on this machine's disk: remote workers cannot reach it
     SUPPORTED_SCHEMES: ClassVar[set[str]] = {""}
 
     @classmethod

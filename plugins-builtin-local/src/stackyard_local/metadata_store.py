@@ -121,6 +121,7 @@ class SQLiteMetadataStore(BaseMetadataStore):
     """Records pipelines, runs, steps and artifacts in a SQLite file (WAL mode)."""
 
     FLAVOR: ClassVar[str] = "sqlite"
+    IS_LOCAL: ClassVar[bool] = True  # on this machine's disk: remote workers cannot reach it
 
     uri: str = attrs.field(metadata={"doc": "path of the SQLite database file (created on first use)"})
     _local: Any = None

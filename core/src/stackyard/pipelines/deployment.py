@@ -99,6 +99,10 @@ class PipelineDeployment:
         """The steps that must have finished before step ``name`` may start."""
         return self.pipeline.graph.upstream(name)
 
+    def step_resources(self, name: str) -> dict[str, float]:
+        """What step ``name`` asked for with ``@step(resources=...)`` (empty: nothing said)."""
+        return dict(self.pipeline.graph[name].step.resources)
+
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_outputs"] = {}

@@ -247,6 +247,10 @@ class StackComponent(metaclass=_ComponentMeta):
     """Runtime options (``pipeline.run(option=...)``) this flavor reads, as name → type
     (``{"max_workers": int}``: converted before the run is recorded) or a set of names (any value)."""
 
+    IS_LOCAL: ClassVar[bool] = False
+    """Whether the component keeps its data on this machine's disk (a local folder, a SQLite file), so
+    processes on other machines cannot reach it; remote orchestrators refuse such stores (see :attr:`is_local`)."""
+
     name: str
     uuid: UUID = attrs.field(factory=uuid4)
 
@@ -261,6 +265,11 @@ class StackComponent(metaclass=_ComponentMeta):
     def type(self) -> StackComponentType:
         """The component's type (``TYPE``)."""
         return self.TYPE
+
+    @property
+    def is_local(self) -> bool:
+        """Whether this component lives on this machine's disk only (``IS_LOCAL``; a flavor may decide per instance)."""
+        return self.IS_LOCAL
 
     @property
     def flavor(self) -> str:
