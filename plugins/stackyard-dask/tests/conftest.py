@@ -26,7 +26,7 @@ def dask_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address=None,
+        dashboard_address=":0",  # a free port: never collide with another cluster
         resources=WORKER_RESOURCES,
         silence_logs=logging.WARNING,
         env={"STACKYARD_CONFIG_PATH": str(config)},

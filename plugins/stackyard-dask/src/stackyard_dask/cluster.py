@@ -62,7 +62,7 @@ def connect(
             threads_per_worker=threads_per_worker,
             processes=processes,
             host="127.0.0.1",
-            dashboard_address=None,
+            dashboard_address=":0",  # a free port: never collide with another cluster
             resources=dict(worker_resources or {}) or None,
             silence_logs=logging.WARNING,
         )

@@ -68,6 +68,10 @@ class StepFailed(Exception):
         return f"step '{self.step_name}' failed: {self.type_name}: {self.message}"
 
 
+class CodeNotOnWorkerError(Exception):
+    """A worker could not import what the run's steps need."""
+
+
 class StepSkipped(Exception):
     """The step did not run: another step of its run failed first (or the run's owner is gone)."""
 
@@ -78,7 +82,14 @@ def run_step(token: str, payload: bytes, stop: str, name: str, *upstream: Any) -
 
     if _stopped(stop):
         raise StepSkipped(f"step '{name}' did not start: another step of the run failed")
-    deployment = _deployment(token, payload)
+    try:
+        deployment = _deployment(token, payload)
+    except (ImportError, AttributeError) as exc:
+        _stop(stop)
+        raise StepFailed.of(name, CodeNotOnWorkerError(
+            f"The Dask worker cannot load the pipeline's code ({type(exc).__name__}: {exc}); install the "
+            "project's package on the workers, or set the orchestrator's ship_code to true."
+        )) from None
     try:
         return deployment.run_step(name).value
     except RunOwnerGoneError as exc:
