@@ -311,3 +311,14 @@ def test_listing_the_flavors_imports_no_dask() -> None:
     env = {**os.environ, "STACKYARD_CONFIG_PATH": os.environ.get("STACKYARD_CONFIG_PATH", "")}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_the_cli_refuses_a_stack_of_a_remote_scheduler_and_local_stores(stackyard_cli) -> None:  # type: ignore[no-untyped-def]
+    registered = stackyard_cli("orchestrator", "register", "cluster", "--flavor=dask", "--address=tcp://scheduler.internal:8786")
+    assert registered.exit_code == 0, registered.output
+    result = stackyard_cli("stack", "register", "far", "-o", "cluster", "-a", "default", "-m", "default")
+    assert result.exit_code != 0
+    assert "the artifact store 'default' (local) keeps its data on this machine's disk" in result.output
+    assert "the metadata store 'default' (sqlite) keeps its data on this machine's disk" in result.output
+    assert "Traceback" not in result.output
+    assert "far" not in stackyard_cli("stack", "list").output

@@ -59,12 +59,12 @@ class DaskOrchestrator(BaseOrchestrator):
         if not self.is_remote:
             return []
         problems = []
-        for component in (stack.artifact_store, stack.metadata_store):
+        for component, shared in ((stack.artifact_store, "s3"), (stack.metadata_store, "sql")):
             if component is not None and component.is_local:
                 what = component.TYPE.display_name
                 problems.append(
                     f"the {what} '{component.name}' ({component.FLAVOR}) keeps its data on this machine's disk, which "
-                    f"the Dask workers at {self.address} cannot reach; use a shared {what} (e.g. s3 or sql) or a "
+                    f"the Dask workers at {self.address} cannot reach; use a shared {what} (such as {shared}) or a "
                     "scheduler on this machine (unset address)"
                 )
         return problems
