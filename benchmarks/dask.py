@@ -11,7 +11,9 @@ user's script would be.
   after another vs by the ``dask`` orchestrator on a pre-started LocalCluster of
   2 single-threaded worker processes (``address`` set), and with the
   LocalCluster started and stopped by the run (no ``address``); raw Dask
-  (``client.submit`` of the same 8 functions) for reference;
+  (``client.submit`` of the same 8 functions) for reference. The variants
+  run interleaved, round after round, and each ratio is the median over the
+  rounds, so that a busy moment of a shared machine hits them all alike;
 - overhead: a chain of N trivial steps on the pre-started cluster (each waits
   for the one before, so nothing overlaps) vs the local orchestrator, per step.
 
@@ -29,6 +31,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 import argparse
 import logging
 import os
+import statistics
 import tempfile
 import time
 import uuid
@@ -104,7 +107,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=1.0, help="CPU time of each of the 8 steps")
     parser.add_argument("--chain", type=int, default=40, help="trivial steps in the overhead chain")
-    parser.add_argument("--repeat", type=int, default=3, help="best of this many runs")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds (median) / runs (best of)")
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="stackyard-bench-dask-"))
@@ -118,30 +121,41 @@ def main() -> int:
     local = Repository().get_flavor("orchestrator", "local").implementation(name="local")
     loops = int(calibrate() * args.seconds)
     run = lambda instance, stack: instance.run(stack=stack, run_name=f"b-{uuid.uuid4().hex[:10]}")  # noqa: E731
-    best = lambda f: min(timed(f) for _ in range(args.repeat))  # noqa: E731
-
-    sequential = best(lambda: run(wide(loops=loops), make_stack(folder, local)))
-    per_run = best(lambda: run(wide(loops=loops), make_stack(folder, DaskOrchestrator(name="d", n_workers=2))))
 
     cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                            dashboard_address=":0", silence_logs=logging.WARNING)
+    rounds: list[dict[str, float]] = []
     try:
         stack = make_stack(folder, DaskOrchestrator(name="d", address=cluster.scheduler_address))
+        per_run_stack = make_stack(folder, DaskOrchestrator(name="d", n_workers=2))
+        local_stack = make_stack(folder, local)
         run(wide(loops=loops, width=2), stack)  # warm-up: worker clients, imports
-        prestarted = best(lambda: run(wide(loops=loops), stack))
         with Client(cluster, set_as_default=False) as client:
-            raw = best(lambda: client.gather([client.submit(spin, loops, pure=False) for _ in range(8)]))
+            for _ in range(args.repeat):  # interleaved, so that a busy moment of the machine hits every variant
+                rounds.append({
+                    "sequential": timed(lambda: run(wide(loops=loops), local_stack)),
+                    "prestarted": timed(lambda: run(wide(loops=loops), stack)),
+                    "raw": timed(lambda: client.gather([client.submit(spin, loops, pure=False) for _ in range(8)])),
+                    "per_run": timed(lambda: run(wide(loops=loops), per_run_stack)),
+                })
         chain = chain_pipeline(args.chain)
-        on_dask = best(lambda: run(chain(), stack))
-        on_local = best(lambda: run(chain(), make_stack(folder, local)))
+        on_dask = min(timed(lambda: run(chain(), stack)) for _ in range(args.repeat))
+        on_local = min(timed(lambda: run(chain(), local_stack)) for _ in range(args.repeat))
     finally:
         cluster.close()
 
-    print(f"8 independent CPU-bound steps of ~{args.seconds:g} s (best of {args.repeat}), 2 workers, {os.cpu_count()} CPUs")
-    print(f"  local orchestrator, one after another   {sequential:7.2f} s")
-    print(f"  dask, pre-started cluster (address)     {prestarted:7.2f} s   speed-up {sequential / prestarted:.2f}x  (goal >= 1.8x)")
-    print(f"  dask, LocalCluster started by the run   {per_run:7.2f} s   speed-up {sequential / per_run:.2f}x")
-    print(f"  raw dask, client.submit of the same 8   {raw:7.2f} s   speed-up {sequential / raw:.2f}x")
+    def ratio(variant: str) -> float:
+        return statistics.median(r["sequential"] / r[variant] for r in rounds)
+
+    def seconds(variant: str) -> float:
+        return statistics.median(r[variant] for r in rounds)
+
+    print(f"8 independent CPU-bound steps of ~{args.seconds:g} s, 2 workers, {os.cpu_count()} CPUs, "
+          f"median of {args.repeat} interleaved rounds, load average {os.getloadavg()[0]:.1f}")
+    print(f"  local orchestrator, one after another   {seconds('sequential'):7.2f} s")
+    print(f"  dask, pre-started cluster (address)     {seconds('prestarted'):7.2f} s   speed-up {ratio('prestarted'):.2f}x  (goal >= 1.8x)")
+    print(f"  dask, LocalCluster started by the run   {seconds('per_run'):7.2f} s   speed-up {ratio('per_run'):.2f}x")
+    print(f"  raw dask, client.submit of the same 8   {seconds('raw'):7.2f} s   speed-up {ratio('raw'):.2f}x")
     print(f"chain of {args.chain} trivial steps (best of {args.repeat})")
     print(f"  local orchestrator  {on_local * 1000 / args.chain:7.1f} ms per step")
     print(f"  dask (address)      {on_dask * 1000 / args.chain:7.1f} ms per step   "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -90,6 +91,7 @@ def run_on(client: Client, deployment: PipelineDeployment, *, ship_code: bool = 
     from distributed import Event, as_completed
 
     from stackyard_dask import shipping, tasks
+    from stackyard_dask.cluster import DaskClusterError
 
     _check_resources(client, deployment)
     token = uuid.uuid4().hex
@@ -105,20 +107,25 @@ def run_on(client: Client, deployment: PipelineDeployment, *, ship_code: bool = 
     failure: tasks.StepFailed | None = None
     try:
         for future in as_completed(list(futures.values()), loop=client.loop):
-            if future.status == "error":
+            if future.status == "finished":
+                continue
+            name = _name_of(future.key, token)
+            if future.status == "cancelled":  # e.g. the scheduler lost it
+                error: BaseException = DaskClusterError(f"Dask cancelled the task of step '{name}' before it ended.")
+            else:
                 error = future.exception()
-                if failure is None and isinstance(error, tasks.StepFailed):
-                    failure = error
-                elif not isinstance(error, (tasks.StepFailed, tasks.StepSkipped)):
-                    failure = failure or tasks.StepFailed.of(_name_of(future.key, token), error)
+            if isinstance(error, tasks.StepFailed):
+                failure = failure or error
+            elif not isinstance(error, tasks.StepSkipped):  # Dask's own, e.g. KilledWorker: the worker died
+                failure = failure or tasks.StepFailed.of(name, error)
     except BaseException:  # Ctrl-C: cancel what has not run yet
         Event(stop, client=client).set()
         client.cancel(list(futures.values()))
         raise
     finally:
-        client.run(tasks.forget, token)
-        Event(stop, client=client).clear()
-        del payload
+        with contextlib.suppress(Exception):  # best effort: the cluster may be what failed
+            client.run(tasks.forget, token)
+            Event(stop, client=client).clear()
     if failure is not None:
         raise failure.original() from None
 

@@ -39,13 +39,11 @@ class DaskStepOperator(BaseStepOperator):
                 all(w.get(k, 0) >= v for k, v in self.resources.items()) for w in worker_resources(client)
             ):
                 raise DaskClusterError(
-                        f"Step operator '{self.name}' asks for resources {self.resources}, which no Dask worker offers; "
-                        "start workers with `dask worker ADDRESS --resources ...` or change its resources."
-                    )
-            future = client.submit(
-                run_command, list(entrypoint), key=f"stackyard-{pipeline_name}-{run_name}-{step_name}-{uuid.uuid4().hex[:8]}",
-                pure=False, resources=dict(self.resources) or None,
-            )
+                    f"Step operator '{self.name}' asks for resources {self.resources}, which no Dask worker offers; "
+                    "start workers with `dask worker ADDRESS --resources ...` or change its resources."
+                )
+            key = f"stackyard-{pipeline_name}-{run_name}-{step_name}-{uuid.uuid4().hex[:8]}"
+            future = client.submit(run_command, list(entrypoint), key=key, pure=False, resources=dict(self.resources) or None)
             future.result()
 
 
