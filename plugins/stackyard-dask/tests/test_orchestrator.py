@@ -151,6 +151,30 @@ def test_without_shipping_code_the_missing_module_is_named(dask_stack: Stack, da
     assert user_module.__name__ in message and "ship_code" in message
 
 
+# -- step context on a worker --------------------------------------------------------------------------
+
+
+@step(enable_cache=False)
+def introspect(label: str) -> dict:
+    from stackyard import get_step_context
+
+    context = get_step_context()
+    return {"step": context.step_name, "run": context.run_name, "label": context.parameters["label"],
+            "artifact_store": context.stack.artifact_store.name, "pid": os.getpid()}
+
+
+@pipeline
+def looking():
+    introspect(label="here")
+
+
+def test_a_step_on_a_worker_sees_its_context_and_the_run_stack(dask_stack: Stack) -> None:
+    name = run_name()
+    seen = looking().run(stack=dask_stack, run_name=name).get_step("introspect").output.read()
+    assert seen == {"step": "introspect", "run": name, "label": "here", "artifact_store": "local", "pid": seen["pid"]}
+    assert seen["pid"] != os.getpid()
+
+
 # -- logs, retries, timeouts -------------------------------------------------------------------------
 
 

@@ -96,7 +96,8 @@ def run_on(client: Client, deployment: PipelineDeployment, *, ship_code: bool = 
     _check_resources(client, deployment)
     token = uuid.uuid4().hex
     stop = f"stackyard-stop-{token}"
-    [payload] = client.scatter([shipping.dumps(deployment, by_value=ship_code)], broadcast=False, hash=False)
+    # on every worker: a payload held by one worker only would draw every step to it (Dask places tasks by data)
+    [payload] = client.scatter([shipping.dumps(deployment, by_value=ship_code)], broadcast=True, hash=False)
     futures = {}
     for name in deployment.steps:  # in dependency order: upstream futures exist already
         upstream = [futures[u] for u in sorted(deployment.upstream_steps(name))]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import ClassVar
 
 import attrs
@@ -44,7 +45,25 @@ class DaskStepOperator(BaseStepOperator):
                 )
             key = f"stackyard-{pipeline_name}-{run_name}-{step_name}-{uuid.uuid4().hex[:8]}"
             future = client.submit(run_command, list(entrypoint), key=key, pure=False, resources=dict(self.resources) or None)
-            future.result()
+            with _seceded():
+                future.result()
+
+
+@contextmanager
+def _seceded() -> Iterator[None]:
+    """Inside a Dask task (the ``dask`` orchestrator's), give the worker's thread slot back while waiting."""
+    from distributed import get_worker, rejoin, secede
+
+    try:
+        get_worker()
+    except ValueError:  # not on a worker
+        yield
+        return
+    secede()
+    try:
+        yield
+    finally:
+        rejoin()
 
 
 def run_command(entrypoint: list[str]) -> int:
