@@ -161,7 +161,7 @@ def test_a_broken_plugin_is_listed_with_its_error_and_stops_nothing(ok, make_plu
     # everything else still works, and flavor lists say what failed
     ok("stack", "list")
     result = ok("orchestrator", "flavor", "list")
-    assert table_rows(result.stdout)[0][0] == "local"
+    assert "local" in [row[0] for row in table_rows(result.stdout)]  # other installed packages may add flavors
     assert "Plugin 'fire' (stackyard-fire 1.0) failed" in result.stderr
 
 

@@ -82,3 +82,8 @@ def worker_resources(client: Client) -> list[dict[str, float]]:
     except TypeError:
         info = client.scheduler_info()
     return [dict(worker.get("resources") or {}) for worker in info["workers"].values()]
+
+
+def offered(client: Client, resources: Mapping[str, float]) -> bool:
+    """Whether some worker of ``client``'s cluster offers at least ``resources`` (Dask would wait forever otherwise)."""
+    return any(all(worker.get(k, 0) >= v for k, v in resources.items()) for worker in worker_resources(client))

@@ -138,15 +138,11 @@ def _name_of(key: Any, token: str) -> str:
 
 def _check_resources(client: Client, deployment: PipelineDeployment) -> None:
     """Every step's ``@step(resources=...)`` is offered by some worker, else an error naming it (Dask would wait forever)."""
-    from stackyard_dask.cluster import DaskClusterError, worker_resources
+    from stackyard_dask.cluster import DaskClusterError, offered
 
-    wanted = {name: deployment.step_resources(name) for name in deployment.steps}
-    wanted = {name: resources for name, resources in wanted.items() if resources}
-    if not wanted:
-        return
-    offered = worker_resources(client)
-    for name, resources in wanted.items():
-        if not any(all(worker.get(k, 0) >= v for k, v in resources.items()) for worker in offered):
+    for name in deployment.steps:
+        resources = deployment.step_resources(name)
+        if resources and not offered(client, resources):
             asked = ", ".join(f"{k}={v:g}" for k, v in resources.items())
             raise DaskClusterError(
                 f"Step '{name}' asks for resources {asked}, which no Dask worker offers; start workers with "
