@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copyreg
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,12 +13,26 @@ WORKER_RESOURCES = {"GPU": 1.0, "memory": 4e9}
 """What each session worker offers as Dask resources (as `dask worker --resources "GPU=1 memory=4e9"`)."""
 
 
+def _import_distributed() -> None:
+    """Import distributed, undoing the pickling rule it installs for every exception class then defined.
+
+    (``distributed.utils`` calls ``tblib.pickling_support.install()``.) In a user's process that is
+    harmless; in this shared test process it would change how other suites' exceptions pickle.
+    """
+    saved = dict(copyreg.dispatch_table)
+    import distributed  # noqa: F401
+
+    copyreg.dispatch_table.clear()
+    copyreg.dispatch_table.update(saved)
+
+
 @pytest.fixture(scope="session")
 def dask_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The address of a running scheduler with two single-threaded worker processes, stopped after the session.
 
     The workers get their own Stackyard config folder, as a worker on another machine would have.
     """
+    _import_distributed()
     from distributed import LocalCluster
 
     config = tmp_path_factory.mktemp("dask-worker-config")
