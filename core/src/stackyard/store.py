@@ -275,6 +275,35 @@ class LocalStore:
             self._check_new_component(record.type, record.name)
             write_toml(self._component_path(record.type, record.name), record.to_dict())
 
+    def create_components(self, records: Iterable[ComponentRecord]) -> None:
+        """Store many new components at once: all of them or, across a crash, none.
+
+        Each name is checked against the store and the batch before anything
+        is written. The batch goes through the journal, whose one durable
+        write makes it all-or-nothing; the files themselves are synced once
+        at the end (see :func:`stackyard.files.sync_files`) instead of one by
+        one, which is what makes a bulk registration fast.
+        """
+        records = list(records)
+        with self.lock():
+            taken: dict[StackComponentType, dict[str, str]] = {}
+            change = self.change(f"registration of {len(records)} stack components")
+            for record in records:
+                names = taken.get(record.type)
+                if names is None:
+                    names = taken[record.type] = {n.lower(): n for n in self.component_names(record.type)}
+                path = self._component_path(record.type, record.name)
+                other = names.get(record.name.lower())
+                if other is not None:
+                    label = record.type.with_article.capitalize()
+                    case = "" if other == record.name else "; names differing only in case are not allowed"
+                    raise StackComponentExistsError(
+                        f"{label} named '{other}' already exists{case}.", kind=record.type.display_name, name=record.name
+                    )
+                names[record.name.lower()] = record.name
+                change.write(path, record.to_dict())
+            change.commit(batch=True)
+
     def _check_new_component(self, component_type: StackComponentType, name: str) -> None:
         label = component_type.with_article.capitalize()
         if self.has_component(component_type, name):
