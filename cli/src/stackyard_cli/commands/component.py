@@ -114,8 +114,7 @@ def register(name: str, flavor_name: str, parameters: tuple[str, ...]) -> None:
     kind = _kind()
     config = parse_parameters(parameters)
     repo = open_repository()
-    flavor = repo.get_flavor(kind, flavor_name)
-    repo.register_stack_component(flavor.create(name, config))
+    repo.register_stack_component_from_config(kind, name, flavor_name, config)
     output.success(_fill("{Type}", kind) + f" '{name}' successfully registered!")
 
 
