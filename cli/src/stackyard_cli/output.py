@@ -302,19 +302,30 @@ def _shrink(
     wrap: Collection[str],
     centered: Collection[str],
 ) -> None:
-    """Narrow columns, widest first, until the table fits ``width``: first the ``shrinkable`` and
-    ``wrap`` ones (down to 8 cells), then the others but the first (down to their longest word)."""
+    """Narrow columns, widest first, until the table fits ``width`` (or cannot give more).
+
+    In turn: the ``shrinkable`` and ``wrap`` columns down to their longest
+    word; the others but the first (the names) down to their longest word
+    (a name is never broken); last the ``shrinkable`` and ``wrap`` columns
+    down to 8 cells, where a word longer than its cell breaks after ``_ - / .``.
+    """
     excess = sum(widths) + 3 * len(widths) + 1 - width
     first = next((i for i, h in enumerate(headers) if h not in centered), 0)
     giving = [i for i, h in enumerate(headers) if h in shrinkable or h in wrap]
-    floors = {i: min(widths[i], max(display_width(headers[i]), _MIN_SHRUNK)) for i in giving}
-    others = [i for i, h in enumerate(headers) if i not in floors and i != first and h not in centered]
-    for i in others:
-        longest = max((display_width(word) for row in rows if i < len(row) for word in row[i].split()), default=0)
-        floors[i] = max(display_width(headers[i]), longest)
-    for candidates in (giving, others):
+    others = [i for i, h in enumerate(headers) if i not in giving and i != first and h not in centered]
+
+    def longest(i: int) -> int:
+        words = (display_width(word) for row in rows if i < len(row) for word in row[i].split())
+        return max(display_width(headers[i]), max(words, default=0))
+
+    tiers = [
+        {i: min(widths[i], max(longest(i), _MIN_SHRUNK)) for i in giving},
+        {i: longest(i) for i in others},
+        {i: min(widths[i], max(display_width(headers[i]), _MIN_SHRUNK)) for i in giving},
+    ]
+    for floors in tiers:
         while excess > 0:
-            room = [i for i in candidates if widths[i] > floors[i]]
+            room = [i for i in floors if widths[i] > floors[i]]
             if not room:
                 break
             widest = max(room, key=lambda i: widths[i])
@@ -330,35 +341,53 @@ def _wrap_cells(row: Sequence[str], columns: list[int], widths: list[int]) -> li
     return cells
 
 
+def _pieces(word: str) -> list[str]:
+    """``word`` cut after each ``_``, ``-``, ``/`` or ``.``: where a word too long for its cell breaks."""
+    import re
+
+    return re.findall(r"[^_\-/.]*[_\-/.]+|[^_\-/.]+$", word) or [word]
+
+
 def wrap_words(text: str, width: int) -> list[str]:
-    """``text`` in lines of at most ``width`` cells, broken at spaces; a word is split only if it
-    is longer than a whole line."""
+    """``text`` in lines of at most ``width`` cells, broken at spaces; a word longer than a whole
+    line is broken after ``_ - / .`` where it can, else where it must."""
     lines: list[str] = []
     current = ""
     for word in text.split():
-        if not current:
-            candidate = word
-        else:
-            candidate = current + " " + word
+        candidate = word if not current else current + " " + word
         if display_width(candidate) <= width:
             current = candidate
             continue
         if current:
             lines.append(current)
         current = ""
-        while display_width(word) > width:
-            head, size = "", 0
-            for char in word:
-                if size + display_width(char) > width:
-                    break
-                head += char
-                size += display_width(char)
-            lines.append(head)
-            word = word[len(head):]
-        current = word
+        if display_width(word) <= width:
+            current = word
+            continue
+        for piece in _pieces(word):
+            if display_width(current + piece) <= width:
+                current += piece
+                continue
+            if current:
+                lines.append(current)
+            while display_width(piece) > width:
+                head = _head(piece, width)
+                lines.append(head)
+                piece = piece[len(head):]
+            current = piece
     if current or not lines:
         lines.append(current)
     return lines
+
+
+def _head(text: str, width: int) -> str:
+    """The longest start of ``text`` that fits ``width`` cells (at least one character)."""
+    size = 0
+    for index, char in enumerate(text):
+        size += display_width(char)
+        if size > width:
+            return text[: max(index, 1)]
+    return text
 
 
 def _fit(text: str, width: int, align: str) -> str:

@@ -12,6 +12,7 @@ from stackyard.enums import StackComponentType
 from stackyard_cli import output
 from stackyard_cli.completion import complete_stacks, component_completer
 from stackyard_cli.errors import UserError
+from stackyard_cli.group import Group
 from stackyard_cli.session import open_repository
 from stackyard_cli.views import Column, View, render
 
@@ -59,7 +60,7 @@ def _chosen(values: dict[str, Any]) -> dict[StackComponentType, Any]:
     return {t: values[t.value] for t, _ in COMPONENT_OPTIONS if values.get(t.value)}
 
 
-@click.group()
+@click.group(cls=Group)
 def stack() -> None:
     """Register, list, activate and share stacks.
 
