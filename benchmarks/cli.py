@@ -6,7 +6,9 @@ Reports, in one run, the median wall time of ``python -c pass``, ``python -c
 'import click'`` (the floor for any click CLI), ``stackyard
 --help``, ``stackyard stack list`` and ``stackyard artifact-store flavor
 list`` on a default profile and on a profile with 1,000 components and 200
-stacks, and ``stack list`` with 2,000 stacks, each with its ratio to ``python -c pass``. Commands run round-robin
+stacks, ``stack list`` with 2,000 stacks, each with its ratio to ``python -c pass``, and a
+CLI registration (``artifact-store register``, a new name each round) with its ratio to
+``stack list`` on the same profile. Commands run round-robin
 (one of each per round) so that a burst of load elsewhere on the machine hits
 them all alike. Everything happens in temporary config directories.
 
@@ -15,7 +17,9 @@ from the commands' environment) and warmed up first, as it is for anyone who
 installed stackyard with pip.
 
 Targets (docs/benchmarks.md): ``--help`` within 5x of ``python -c pass``,
-``stack list`` within 8x on the default profile and with 2,000 stacks, 12x on the large one.
+``stack list`` within 8x on the default profile and with 2,000 stacks, 12x on the large one;
+a registration within 1.3x of ``stack list``. The Python API's bulk registration is
+measured by ``benchmarks/registration.py``.
 """
 
 from __future__ import annotations
@@ -38,6 +42,8 @@ TARGETS = {
     ("large", "stackyard stack list"): 12.0,
     ("2k-stacks", "stackyard stack list"): 8.0,
 }
+REGISTRATION = "stackyard artifact-store register"
+REGISTRATION_TARGET = 1.3  # of stack list on the same profile
 
 
 def stackyard() -> list[str]:
@@ -67,8 +73,7 @@ def populate(config: Path, components: int, stacks: int) -> None:
         SQLiteMetadataStore(name=f"metadata-{i:04d}", uri=f"/tmp/bench/metadata-{i}.db")
         for i in range(components - 2 * per_type)
     ]
-    for component in (*orchestrators, *artifact_stores, *metadata_stores):
-        repo.register_stack_component(component)
+    repo.register_stack_components([*orchestrators, *artifact_stores, *metadata_stores])
     for i in range(stacks - 1):  # plus the default stack
         repo.register_stack(
             Stack(
@@ -95,6 +100,7 @@ def measure(commands: dict[str, tuple[list[str], dict[str, str]]], runs: int, wa
     times: dict[str, list[float]] = {name: [] for name in commands}
     for round_number in range(warmup + runs):
         for name, (args, env) in commands.items():
+            args = [a.format(n=round_number) for a in args]  # "{n}": a new name each round
             started = time.perf_counter()
             completed = subprocess.run(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             elapsed = time.perf_counter() - started
@@ -132,6 +138,11 @@ def main() -> None:
                 if profile == "2k-stacks" and words != ["stack", "list"]:
                     continue
                 commands[f"{profile}|stackyard {' '.join(words)}"] = ([*stackyard(), *words], env)
+        store = str(Path(folder) / "stores" / "bench-{n}")
+        commands[f"default|{REGISTRATION}"] = (
+            [*stackyard(), "artifact-store", "register", "bench-{n}", "--flavor", "local", "--path", store],
+            environment(default_config),
+        )
         medians = measure(commands, args.runs)
 
     base = medians.pop("python -c pass")
@@ -141,6 +152,10 @@ def main() -> None:
         target = TARGETS.get((profile, command))
         ratio = value / base
         verdict = "" if target is None else (f"≤ {target:g}× ok" if ratio <= target else f"> {target:g}× OVER")
+        if command == REGISTRATION:
+            listing = value / medians[f"{profile}|stackyard stack list"]
+            ok = "ok" if listing <= REGISTRATION_TARGET else "OVER"
+            verdict = f"{listing:.2f}× stack list (≤ {REGISTRATION_TARGET:g}× {ok})"
         rows.append((profile, command, value, ratio, verdict))
 
     print(f"Python {sys.version.split()[0]} on {sys.platform}, {os.cpu_count()} CPUs; "
