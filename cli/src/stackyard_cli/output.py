@@ -192,7 +192,7 @@ def print_table(
     if active_column is None:
         active_column = active_row is not None
     headers = list(headers)
-    body = [[_cell(c) for c in row] for row in rows]
+    body = [[c if type(c) is str and "\t" not in c else _cell(c) for c in row] for row in rows]
     if active_column:
         headers.insert(0, ACTIVE_HEADER)
         body = [[ACTIVE_MARK if i == active_row else "", *row] for i, row in enumerate(body)]
@@ -214,7 +214,7 @@ def print_table(
 def _cell(value: object) -> str:
     if value is None:
         return ""
-    text = str(value)
+    text = value if type(value) is str else str(value)
     return text.replace("\t", " ") if "\t" in text else text
 
 
@@ -232,18 +232,21 @@ def render_table(
     count = len(headers)
     widths = [display_width(h) for h in headers]
     multiline = False
+    ascii_columns = set()
     for i in range(count):
         column = [row[i] for row in rows if i < len(row)]
         if not column:
             continue
-        if all(cell.isascii() for cell in column):
-            if any("\n" in cell for cell in column):
+        joined = "".join(column)  # one scan in C instead of one call per cell
+        if joined.isascii():
+            ascii_columns.add(i)
+            if "\n" in joined:
                 multiline = True
                 widths[i] = max(widths[i], *(len(part) for cell in column for part in cell.split("\n")))
             else:
                 widths[i] = max(widths[i], max(map(len, column)))
         else:
-            for cell in column:
+            for cell in set(column):  # the ACTIVE column holds two distinct texts
                 if "\n" in cell:
                     multiline = True
                     widths[i] = max(widths[i], *(display_width(part) for part in cell.split("\n")))
@@ -284,7 +287,12 @@ def render_table(
         for row in rows:
             lines.extend(content(row))
     else:  # one line a row, the common case: padded column by column, then joined
-        columns = [[_fit(row[i], widths[i], align[i]) for row in rows] for i in range(count)]
+        columns = [
+            [row[i].ljust(widths[i]) for row in rows]
+            if i in ascii_columns and align[i] == "left"
+            else _fit_column([row[i] for row in rows], widths[i], align[i])
+            for i in range(count)
+        ]
         lines.extend("┃ " + " │ ".join(cells) + " ┃" for cells in zip(*columns))
     lines.append(line("┗", "━", "┷", "┛"))
     return lines
@@ -388,6 +396,19 @@ def _head(text: str, width: int) -> str:
         if size > width:
             return text[: max(index, 1)]
     return text
+
+
+def _fit_column(cells: list[str], width: int, align: str) -> list[str]:
+    """:func:`_fit` of every cell of a column, each distinct text fitted once (the ACTIVE column
+    holds two)."""
+    fitted: dict[str, str] = {}
+    result = []
+    for cell in cells:
+        text = fitted.get(cell)
+        if text is None:
+            text = fitted[cell] = _fit(cell, width, align)
+        result.append(text)
+    return result
 
 
 def _fit(text: str, width: int, align: str) -> str:

@@ -95,9 +95,10 @@ def render(data: Any, output_format: str, view: View) -> None:
         _print_properties(records[0], view)
     else:
         active_row = next((i for i, r in enumerate(records) if r.get("active")), None) if view.active else None
+        cells = [(c.cell if isinstance(c.cell, str) else None, c.cell) for c in view.columns]
         output.print_table(
             [c.header for c in view.columns],
-            [[c.text(r) for c in view.columns] for r in records],
+            [[r.get(key) if key is not None else cell(r) for key, cell in cells] for r in records],  # type: ignore[operator]
             active_row,
             active_column=view.active,
             shrinkable={c.header for c in view.columns if c.shrink},

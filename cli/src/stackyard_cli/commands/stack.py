@@ -90,7 +90,7 @@ def list_stacks(output_format: str) -> None:
     repo = open_repository()
     active = _active_stack_name(repo)
     data = [
-        {"name": name, "active": name == active, "components": {t.value: n for t, n in sorted(c.items())}}
+        {"name": name, "active": name == active, "components": dict(sorted((t.value, n) for t, n in c.items()))}
         for name, c in repo.stack_configurations.items()
     ]
     in_use = sorted({t for record in data for t in record["components"]})
