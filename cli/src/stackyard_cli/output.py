@@ -314,21 +314,23 @@ def _shrink(
 
     In turn: the ``shrinkable`` and ``wrap`` columns down to their longest
     word; the others but the first (the names) down to their longest word
-    (a name is never broken); last the ``shrinkable`` and ``wrap`` columns
-    down to 8 cells, where a word longer than its cell breaks after ``_ - / .``.
+    (a name is never broken); the ``shrinkable`` and ``wrap`` columns down to
+    the longest piece of a word (see :func:`_pieces`), then down to 8 cells.
     """
     excess = sum(widths) + 3 * len(widths) + 1 - width
     first = next((i for i, h in enumerate(headers) if h not in centered), 0)
     giving = [i for i, h in enumerate(headers) if h in shrinkable or h in wrap]
     others = [i for i, h in enumerate(headers) if i not in giving and i != first and h not in centered]
 
-    def longest(i: int) -> int:
-        words = (display_width(word) for row in rows if i < len(row) for word in row[i].split())
-        return max(display_width(headers[i]), max(words, default=0))
+    def longest(i: int, pieces: bool = False) -> int:
+        words = (word for row in rows if i < len(row) for word in row[i].split())
+        sizes = (display_width(p) for word in words for p in (_pieces(word) if pieces else (word,)))
+        return max(display_width(headers[i]), max(sizes, default=0))
 
     tiers = [
         {i: min(widths[i], max(longest(i), _MIN_SHRUNK)) for i in giving},
         {i: longest(i) for i in others},
+        {i: min(widths[i], max(longest(i, pieces=True), _MIN_SHRUNK)) for i in giving},
         {i: min(widths[i], max(display_width(headers[i]), _MIN_SHRUNK)) for i in giving},
     ]
     for floors in tiers:
@@ -350,15 +352,16 @@ def _wrap_cells(row: Sequence[str], columns: list[int], widths: list[int]) -> li
 
 
 def _pieces(word: str) -> list[str]:
-    """``word`` cut after each ``_``, ``-``, ``/`` or ``.``: where a word too long for its cell breaks."""
+    """``word`` cut after each ``_``, ``-``, ``/`` or ``.`` and between a lower and an upper case
+    letter (``ModuleNotFound|Error``): where a word too long for its cell breaks."""
     import re
 
-    return re.findall(r"[^_\-/.]*[_\-/.]+|[^_\-/.]+$", word) or [word]
+    return [piece for piece in re.split(r"(?<=[_\-/.])|(?<=[a-z])(?=[A-Z])", word) if piece] or [word]
 
 
 def wrap_words(text: str, width: int) -> list[str]:
     """``text`` in lines of at most ``width`` cells, broken at spaces; a word longer than a whole
-    line is broken after ``_ - / .`` where it can, else where it must."""
+    line is broken between its pieces (see :func:`_pieces`) where it can, else where it must."""
     lines: list[str] = []
     current = ""
     for word in text.split():
