@@ -252,6 +252,7 @@ def render_table(
                     widths[i] = max(widths[i], *(display_width(part) for part in cell.split("\n")))
                 else:
                     widths[i] = max(widths[i], display_width(cell))
+    natural = list(widths)
     if width is not None and sum(widths) + 3 * count + 1 > width:
         before = list(widths)
         _shrink(widths, headers, rows, width, shrinkable, wrap, centered)
@@ -289,7 +290,7 @@ def render_table(
     else:  # one line a row, the common case: padded column by column, then joined
         columns = [
             [row[i].ljust(widths[i]) for row in rows]
-            if i in ascii_columns and align[i] == "left"
+            if i in ascii_columns and align[i] == "left" and widths[i] >= natural[i]  # nothing to cut
             else _fit_column([row[i] for row in rows], widths[i], align[i])
             for i in range(count)
         ]
