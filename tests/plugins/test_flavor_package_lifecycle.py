@@ -129,8 +129,8 @@ def test_scaffold_build_install_use_and_uninstall_a_flavor_package(tmp_path: Pat
     assert (project / "steps-ran.txt").read_text() == "numbers\n"
     assert any(store_path.rglob("*")), "the pipeline wrote its artifacts through the new flavor"
     described = sh.stackyard("pipeline", "run-describe", json.loads(
-        sh.stackyard("pipeline", "runs", "sum_pipeline", "--output", "json").stdout)[-1]["name"]).stdout
-    assert str(store_path) in described
+        sh.stackyard("pipeline", "runs", "sum_pipeline", "--output", "json").stdout)[-1]["name"], "--output", "json").stdout
+    assert str(store_path) in described  # as data: a piped table fits 80 columns and wraps long paths
 
     # uninstalling is refused while the component uses the flavor, then forced
     refused = sh.stackyard("plugin", "uninstall", "stackyard-shiny", expect=1)
