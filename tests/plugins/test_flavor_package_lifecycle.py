@@ -57,6 +57,7 @@ class Shell:
         self.cwd = cwd
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("STACKYARD_")}
         self.env.update(STACKYARD_CONFIG_PATH=str(config), PIP_DISABLE_PIP_VERSION_CHECK="1", NO_COLOR="1")
+        self.env["COLUMNS"] = "1000"  # tables as wide as their content: piped ones would fit 80 columns
 
     def run(self, *args: str, expect: int = 0) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(

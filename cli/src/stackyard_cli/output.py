@@ -313,8 +313,8 @@ def _shrink(
 ) -> None:
     """Narrow columns, widest first, until the table fits ``width`` (or cannot give more).
 
-    In turn: the ``shrinkable`` and ``wrap`` columns down to their longest
-    word; the others but the first (the names) down to their longest word
+    In turn: the ``shrinkable`` columns (cut with …) down to 8 cells and the
+    ``wrap`` ones down to their longest word; the others but the first (the names) down to their longest word
     (a name is never broken); the ``shrinkable`` and ``wrap`` columns down to
     the longest piece of a word (see :func:`_pieces`), then down to 8 cells.
     """
@@ -328,8 +328,9 @@ def _shrink(
         sizes = (display_width(p) for word in words for p in (_pieces(word) if pieces else (word,)))
         return max(display_width(headers[i]), max(sizes, default=0))
 
+    cut = {i: min(widths[i], max(display_width(headers[i]), _MIN_SHRUNK)) for i in giving if headers[i] in shrinkable}
     tiers = [
-        {i: min(widths[i], max(longest(i), _MIN_SHRUNK)) for i in giving},
+        {i: cut.get(i) or min(widths[i], max(longest(i), _MIN_SHRUNK)) for i in giving},
         {i: longest(i) for i in others},
         {i: min(widths[i], max(longest(i, pieces=True), _MIN_SHRUNK)) for i in giving},
         {i: min(widths[i], max(display_width(headers[i]), _MIN_SHRUNK)) for i in giving},
