@@ -132,4 +132,7 @@ def cli() -> None:
 
 def main() -> None:
     """Run the CLI."""
+    import gc
+
+    gc.freeze()  # what is imported so far lives as long as the process: collections need not walk it
     cli(prog_name="stackyard")

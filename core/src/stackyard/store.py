@@ -32,7 +32,7 @@ from stackyard.exceptions import (
     StackNotFoundError,
 )
 from stackyard.files import locked, read_toml, remove_file, remove_temp_files, write_toml
-from stackyard.folder_index import INDEX_NAME, read_folder
+from stackyard.folder_index import INDEX_NAME, gc_paused, read_folder
 from stackyard.journal import Change, pending, replay
 from stackyard.names import validate_name
 from stackyard.records import ComponentRecord, CustomFlavorRecord, StackRecord
@@ -175,10 +175,11 @@ class LocalStore:
     def stacks(self) -> list[StackRecord]:
         """All stacks, sorted by name."""
         result = []
-        for name, (path, data) in read_folder(self.root / "stacks").items():
-            record = StackRecord.from_dict(data, path)
-            record.name = name
-            result.append(record)
+        with gc_paused():
+            for name, (path, data) in read_folder(self.root / "stacks").items():
+                record = StackRecord.from_dict(data, path)
+                record.name = name
+                result.append(record)
         return result
 
     def create_stack(self, record: StackRecord, new_components: Iterable[ComponentRecord] = ()) -> None:
@@ -263,10 +264,11 @@ class LocalStore:
     def components(self, component_type: StackComponentType) -> list[ComponentRecord]:
         """All components of a type, sorted by name."""
         result = []
-        for name, (path, data) in read_folder(self._component_dir(component_type)).items():
-            record = ComponentRecord.from_dict(data, path)
-            record.name = name
-            result.append(record)
+        with gc_paused():
+            for name, (path, data) in read_folder(self._component_dir(component_type)).items():
+                record = ComponentRecord.from_dict(data, path)
+                record.name = name
+                result.append(record)
         return result
 
     def create_component(self, record: ComponentRecord) -> None:
