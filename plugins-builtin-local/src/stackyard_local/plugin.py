@@ -31,3 +31,10 @@ def stackyard_secrets_manager_flavors() -> list[type]:
     from stackyard_local.secrets_manager import LocalSecretsManager
 
     return [LocalSecretsManager]
+
+
+@hookimpl
+def stackyard_container_registry_flavors() -> list[type]:
+    from stackyard_local.container_registry import DefaultContainerRegistry
+
+    return [DefaultContainerRegistry]
