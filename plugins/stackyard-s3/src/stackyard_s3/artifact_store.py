@@ -18,7 +18,10 @@ Stackyard lists or registers flavors.
 
 from __future__ import annotations
 
+import io
+import os
 import re
+import tempfile
 from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING, Any, ClassVar
 
@@ -32,6 +35,9 @@ SCHEME = "s3://"
 
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]\Z")
 """S3 bucket naming rules: 3-63 lowercase letters, digits, dots and hyphens, starting and ending alphanumeric."""
+
+FIRST_READ = 16 * 1024 * 1024
+"""Artifacts up to this size are read with one GET (no HEAD first); larger ones in s3fs's ranged blocks."""
 
 _DELETE_BATCH = 1000
 """The most keys one DeleteObjects request takes."""
@@ -52,6 +58,65 @@ def split_uri(uri: str) -> tuple[str, str]:
     if any(part in ("", ".", "..") for part in parts):
         raise ValueError(f"'{uri}' has an empty, '.' or '..' path segment; use s3://bucket/prefix")
     return bucket, key
+
+
+class Upload(io.BufferedIOBase):
+    """A file being written to S3: kept in memory, spilled to a temp file past ``SPOOL_BYTES``, sent on close.
+
+    One ``PutObject`` (or s3fs's multipart upload for large files) per artifact,
+    as raw ``pipe_file``/``put_file`` would do; a ``with`` block that raises
+    uploads nothing, so no half-written artifact appears in the bucket.
+    """
+
+    SPOOL_BYTES: ClassVar[int] = 64 * 1024 * 1024
+
+    def __init__(self, filesystem: S3FileSystem, key: str) -> None:
+        super().__init__()
+        self._fs = filesystem
+        self._key = key
+        self._memory: io.BytesIO | None = io.BytesIO()
+        self._disk: Any = None
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        if self.closed:
+            raise ValueError("write to a closed file")
+        if self._memory is not None and self._memory.tell() + len(data) > self.SPOOL_BYTES:
+            self._disk = tempfile.NamedTemporaryFile(prefix="stackyard-s3-", delete=False)  # noqa: SIM115
+            self._disk.write(self._memory.getbuffer())
+            self._memory = None
+        return (self._memory if self._memory is not None else self._disk).write(data)  # type: ignore[no-any-return]
+
+    def tell(self) -> int:
+        return (self._memory if self._memory is not None else self._disk).tell()  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        try:
+            if self._memory is not None:
+                self._fs.pipe_file(self._key, self._memory.getvalue())
+            else:
+                self._disk.close()
+                self._fs.put_file(self._disk.name, self._key)
+        finally:
+            self._discard()
+
+    def _discard(self) -> None:
+        self._memory = None
+        if self._disk is not None:
+            self._disk.close()
+            os.unlink(self._disk.name)
+            self._disk = None
+        super().close()
+
+    def __exit__(self, exc_type: Any, *rest: Any) -> None:
+        if exc_type is not None:
+            self._discard()
+        else:
+            self.close()
 
 
 class S3ArtifactStore(BaseArtifactStore):
@@ -157,8 +222,37 @@ class S3ArtifactStore(BaseArtifactStore):
         bucket, key = split_uri(path)
         if mode not in ("r", "rb", "w", "wb"):
             raise ValueError(f"mode '{mode}' is not supported by the S3 artifact store; use r, rb, w or wb")
-        text = {} if "b" in mode else {"encoding": "utf-8"}
-        return self.filesystem.open(f"{bucket}/{key}", mode, **text)  # type: ignore[no-any-return]
+        if mode.startswith("w"):
+            upload = Upload(self.filesystem, f"{bucket}/{key}")
+            return upload if mode == "wb" else io.TextIOWrapper(upload, encoding="utf-8")  # type: ignore[return-value]
+        reader = self._reader(bucket, key)
+        return reader if mode == "rb" else io.TextIOWrapper(reader, encoding="utf-8")  # type: ignore[return-value]
+
+    def _reader(self, bucket: str, key: str) -> IO[bytes]:
+        """A seekable reader: one GET for an artifact up to ``FIRST_READ`` bytes, s3fs's ranged reads past it."""
+        from fsspec.asyn import sync
+
+        fs = self.filesystem
+
+        async def first_part() -> tuple[bytes, int]:
+            try:
+                answer = await fs._call_s3("get_object", Bucket=bucket, Key=key, Range=f"bytes=0-{FIRST_READ - 1}")
+            except FileNotFoundError:
+                raise
+            except OSError:  # an empty object has no byte 0 to range over (InvalidRange)
+                answer = await fs._call_s3("get_object", Bucket=bucket, Key=key)
+            body = answer["Body"]
+            try:
+                data = await body.read()
+            finally:
+                body.close()
+            total = answer.get("ContentRange", "").rpartition("/")[2]
+            return data, int(total) if total.isdigit() else len(data)
+
+        data, total = sync(fs.loop, first_part)
+        if len(data) >= total:
+            return io.BytesIO(data)
+        return fs.open(f"{bucket}/{key}", "rb", size=total)  # type: ignore[no-any-return]
 
     def exists(self, path: str) -> bool:
         bucket, key = split_uri(path)
