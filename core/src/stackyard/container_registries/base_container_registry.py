@@ -34,8 +34,12 @@ class BaseContainerRegistry(StackComponent):
         return host.split("/")[0].split(":")[0] in ("localhost", "127.0.0.1")
 
     @abstractmethod
-    def push_image(self, image_name: str) -> str:
-        """Push a local image into the registry and return its full reference."""
+    def push_image(self, image_name: str, source: str | None = None) -> str:
+        """Push an image as ``image_name`` (``repository:tag``) and return its full reference.
+
+        ``source`` is where the image is taken from (an image archive, for
+        flavors that push archives); ``None``: the flavor's local default.
+        """
 
     def _cannot(self, what: str) -> ContainerRegistryError:
         return ContainerRegistryError(

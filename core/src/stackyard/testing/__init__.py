@@ -33,6 +33,7 @@ __all__ = [
     "AlerterConformance",
     "ArtifactStoreConformance",
     "ComponentConformance",
+    "ContainerRegistryConformance",
     "ExperimentTrackerConformance",
     "MetadataStoreConformance",
     "OrchestratorConformance",
@@ -51,11 +52,13 @@ if TYPE_CHECKING:
         SecretsManagerConformance,
         StepOperatorConformance,
     )
+    from stackyard.testing.container_registry_conformance import ContainerRegistryConformance
 
 
 def __getattr__(name: str) -> Any:
     if name in __all__:
-        from stackyard.testing import conformance
+        import importlib
 
-        return getattr(conformance, name)
+        module = {"ContainerRegistryConformance": "container_registry_conformance"}.get(name, "conformance")
+        return getattr(importlib.import_module(f"stackyard.testing.{module}"), name)
     raise AttributeError(f"module 'stackyard.testing' has no attribute {name!r}")
