@@ -47,6 +47,12 @@ def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture
+def test_credentials() -> tuple[str, str]:
+    """The access key id and secret the tests use (moto accepts any)."""
+    return ACCESS_KEY, SECRET_KEY
+
+
+@pytest.fixture
 def aws_env_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     """Credentials from the environment: the standard AWS chain, as on a developer's machine."""
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY)

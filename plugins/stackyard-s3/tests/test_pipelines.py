@@ -13,15 +13,16 @@ from stackyard.pipelines import ExecutionStatus
 from stackyard.stack.stack import Stack
 from stackyard.testing.sample_pipelines import diamond
 
-from conftest import ACCESS_KEY, SECRET_KEY
 
-
-def _s3_stack(repo: Repository, tmp_path: Path, endpoint: str, bucket: str, *, with_secret: bool = True) -> Stack:
+def _s3_stack(
+    repo: Repository, tmp_path: Path, endpoint: str, bucket: str, credentials: tuple[str, str], *,
+    with_secret: bool = True,
+) -> Stack:
     default = repo.active_stack
     manager = repo.get_flavor("secrets_manager", "local").create("vault", {"path": str(tmp_path / "vault.json")})
     repo.register_stack_component(manager)
     if with_secret:
-        manager.register_secret("aws", {"key": ACCESS_KEY, "secret": SECRET_KEY})
+        manager.register_secret("aws", {"key": credentials[0], "secret": credentials[1]})
     store = repo.get_flavor("artifact_store", "s3").create(
         "s3",
         {"path": f"s3://{bucket}/runs", "endpoint_url": endpoint, "region": "us-east-1",
@@ -46,9 +47,9 @@ def _files_holding(texts: tuple[str, ...], *folders: Path, skip: Path) -> list[s
 
 def test_a_pipeline_runs_on_s3_and_its_artifacts_read_back(
     stackyard_repository: Repository, stackyard_config: Path, tmp_path: Path, s3_endpoint: str, bucket: str,
-    no_aws_credentials: None, s3_objects: Any,
+    no_aws_credentials: None, test_credentials: tuple[str, str], s3_objects: Any,
 ) -> None:
-    _s3_stack(stackyard_repository, tmp_path, s3_endpoint, bucket)
+    _s3_stack(stackyard_repository, tmp_path, s3_endpoint, bucket, test_credentials)
 
     run = diamond(n=2).run(run_name="on-s3")
 
@@ -61,7 +62,7 @@ def test_a_pipeline_runs_on_s3_and_its_artifacts_read_back(
     assert objects and all(key.startswith("runs/") for key in objects)  # the artifacts really are in the bucket
     # the credentials were used (no other source in the environment) and are written nowhere
     assert run.stack["components"]["artifact_store"]["config"]["secret"] == "{{aws.secret}}"
-    secrets = (ACCESS_KEY, SECRET_KEY)
+    secrets = test_credentials
     vault = tmp_path / "vault.json"
     assert _files_holding(secrets, stackyard_config, Path.cwd(), tmp_path, skip=vault) == []
     assert any(p.suffix == ".db" for p in stackyard_config.rglob("*")), "the metadata database was searched"
@@ -69,9 +70,9 @@ def test_a_pipeline_runs_on_s3_and_its_artifacts_read_back(
 
 
 def test_the_second_run_is_served_from_cache(
-    stackyard_repository: Repository, tmp_path: Path, s3_endpoint: str, bucket: str, no_aws_credentials: None
+    stackyard_repository: Repository, tmp_path: Path, s3_endpoint: str, bucket: str, no_aws_credentials: None, test_credentials: tuple[str, str]
 ) -> None:
-    _s3_stack(stackyard_repository, tmp_path, s3_endpoint, bucket)
+    _s3_stack(stackyard_repository, tmp_path, s3_endpoint, bucket, test_credentials)
     diamond(n=3).run(run_name="first")
     second = diamond(n=3).run(run_name="second")
     assert second.status is ExecutionStatus.CACHED
@@ -80,10 +81,10 @@ def test_the_second_run_is_served_from_cache(
 
 
 def test_a_missing_secret_fails_before_any_step_and_writes_nothing(
-    stackyard_repository: Repository, tmp_path: Path, s3_endpoint: str, bucket: str, no_aws_credentials: None,
+    stackyard_repository: Repository, tmp_path: Path, s3_endpoint: str, bucket: str, no_aws_credentials: None, test_credentials: tuple[str, str],
     s3_objects: Any,
 ) -> None:
-    _s3_stack(stackyard_repository, tmp_path, s3_endpoint, bucket, with_secret=False)
+    _s3_stack(stackyard_repository, tmp_path, s3_endpoint, bucket, test_credentials, with_secret=False)
     with pytest.raises(SecretReferenceError, match="has no secret 'aws'"):
         diamond(n=2).run(run_name="no-secret")
     assert s3_objects(bucket) == {}
