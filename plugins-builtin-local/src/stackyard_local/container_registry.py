@@ -15,17 +15,14 @@ import base64
 import json
 import os
 import re
-import shutil
-import subprocess
-import tempfile
-import urllib.error
-import urllib.parse
-import urllib.request
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from stackyard import SecretField
 from stackyard.container_registries import BaseContainerRegistry, ContainerRegistryError
+
+if TYPE_CHECKING:
+    import urllib.error
 
 _URI = re.compile(
     r"(?P<scheme>https?://)?(?P<host>[A-Za-z0-9]([A-Za-z0-9.\-]*[A-Za-z0-9])?(:[0-9]{1,5})?)"
@@ -114,6 +111,7 @@ class DefaultContainerRegistry(BaseContainerRegistry):
         return self.username, self.password
 
     def _request(self, path: str, headers: dict[str, str]) -> tuple[Any, dict[str, str]]:
+        import urllib.request  # here, not at import: listing flavors stays fast
         request = urllib.request.Request(self.base_url + path, headers=headers)
         with urllib.request.urlopen(request, timeout=_TIMEOUT) as response:  # noqa: S310 - http(s) only, checked
             body, headers = response.read(), dict(response.headers)
@@ -126,6 +124,7 @@ class DefaultContainerRegistry(BaseContainerRegistry):
 
     def _get(self, path: str) -> tuple[Any, dict[str, str]]:
         """GET ``path`` as JSON, answering a registry's basic or bearer challenge once."""
+        import urllib.error
         headers = {"Accept": "application/json"}
         if self._token:
             headers["Authorization"] = self._token
@@ -160,6 +159,9 @@ class DefaultContainerRegistry(BaseContainerRegistry):
 
     def _authorize(self, challenge: str) -> str:
         """The Authorization header answering a ``WWW-Authenticate`` challenge (basic or bearer token)."""
+        import urllib.error
+        import urllib.parse
+        import urllib.request
         scheme, _, rest = challenge.partition(" ")
         credentials = self._credentials()
         if scheme.lower() == "basic":
@@ -193,6 +195,7 @@ class DefaultContainerRegistry(BaseContainerRegistry):
             )
 
     def list_repositories(self) -> list[str]:
+        import urllib.parse
         namespace = self._parts[2]
         names: list[str] = []
         path = "/v2/_catalog?n=1000"
@@ -249,6 +252,9 @@ class DefaultContainerRegistry(BaseContainerRegistry):
         return str(target)
 
     def _skopeo(self, source: str, destination: str, *, side: str) -> None:
+        import shutil
+        import subprocess
+        import tempfile
         binary = shutil.which("skopeo")
         if binary is None:
             raise ContainerRegistryError(
