@@ -169,6 +169,14 @@ def test_credentials_from_secrets_push_list_and_pull(
     pulled = registry.pull_image("private/model:v1", str(tmp_path / "pulled.tar"))
     assert image_files(Path(pulled)) == image_files(image)
     assert registry.config["password"] == "{{registry.password}}"  # what gets recorded is the reference
+    import base64
+    import pickle
+
+    from stackyard.secrets import with_references
+
+    pickled = pickle.dumps(with_references(registry))  # what a step operator's payload holds, after use
+    assert PASSWORD.encode() not in pickled
+    assert base64.b64encode(f"{USER}:{PASSWORD}".encode()) not in pickled
 
 
 def test_a_wrong_password_is_refused_without_showing_it(

@@ -68,6 +68,12 @@ class DefaultContainerRegistry(BaseContainerRegistry):
         if (self.username is None) != (self.password is None):
             raise ValueError("username and password: set both (as secret references) or neither (anonymous)")
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without the cached Authorization header (it holds the credentials)."""
+        state = dict(self.__dict__)
+        state["_token"] = None
+        return state
+
     # -- the address -------------------------------------------------------------
 
     @property
