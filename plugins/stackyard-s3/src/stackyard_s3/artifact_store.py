@@ -134,7 +134,7 @@ class S3ArtifactStore(BaseArtifactStore):
     secret: str | None = SecretField(default=None)
     """Secret access key, as a secret reference; set together with key."""
     client_kwargs: dict[str, str] = {}
-    """Further options for the botocore client, e.g. {"verify": "false"} or {"proxies": ...}."""
+    """Further options for the botocore client, e.g. {"verify": "/etc/ssl/my-ca.pem"} or {"api_version": "2006-03-01"}."""
 
     _fs: Any = None
 
