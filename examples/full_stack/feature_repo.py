@@ -11,6 +11,8 @@ The data is generated from a fixed seed, so every run writes the same files.
 
 from __future__ import annotations
 
+import warnings
+
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -71,8 +73,11 @@ def write_repo(folder: Path) -> Path:
 
 def definitions(folder: Path) -> list[Any]:
     """The Feast objects of the repository: the customer entity and its feature view."""
-    from feast import Entity, FeatureView, Field, FileSource, ValueType
-    from feast.types import Float64, Int64
+    # Importing feast turns on every library's DeprecationWarning for the whole process
+    # (warnings.simplefilter); keep this script's warning filters as they were.
+    with warnings.catch_warnings():
+        from feast import Entity, FeatureView, Field, FileSource, ValueType
+        from feast.types import Float64, Int64
 
     customer = Entity(name="customer", join_keys=["customer_id"], value_type=ValueType.INT64)
     customer_stats = FeatureView(

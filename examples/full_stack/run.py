@@ -18,7 +18,6 @@ import json
 import os
 import sys
 import urllib.request
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -154,8 +153,6 @@ def main(argv: list[str] | None = None) -> int:
 
         stack = repo.get_stack(STACK)
         feature_repo.apply_and_materialize(stack.feature_store, folder / "feature_repo")
-        # Importing Feast made every library's DeprecationWarning visible (warnings.simplefilter); hide them again.
-        warnings.filterwarnings("ignore", category=DeprecationWarning)
         print(f"\nFeature repository {folder / 'feature_repo'}: applied and materialized")
         before = stack.model_deployer.find_model_server(pipeline_name="churn_pipeline")
 
