@@ -34,7 +34,12 @@ _EXTRA_ARGS = {"ignore_unknown_options": True, "allow_extra_args": False}
 def component_group(type_value: str) -> click.Group:
     """The command group of one stack component type."""
     kind = StackComponentType.parse(type_value)
-    return ComponentGroup(kind, name=kind.cli_name, commands=COMMANDS, help=_fill(GROUP_HELP, kind))
+    group = ComponentGroup(kind, name=kind.cli_name, commands=COMMANDS, help=_fill(GROUP_HELP, kind))
+    if kind is StackComponentType.METADATA_STORE:
+        from stackyard_cli.commands.metadata_store import copy_runs
+
+        group.add_command(copy_runs)
+    return group
 
 
 class TypedGroup(click.Group):

@@ -23,6 +23,7 @@ from stackyard.exceptions import StackyardError
 
 if TYPE_CHECKING:
     from stackyard.metadata_stores.base_metadata_store import BaseMetadataStore
+    from stackyard.repository import Repository
 
 
 @attrs.define
@@ -114,3 +115,29 @@ def copy_runs(
         if progress is not None:
             progress(str(name), copied)
     return report
+
+
+def load_resolved(repository: Repository, name: str) -> BaseMetadataStore:
+    """Metadata store ``name``, its secret references resolved from the active stack's secrets manager."""
+    from stackyard.enums import StackComponentType
+    from stackyard.secrets import references_of, resolve_component
+
+    store = repository.load_stack_component(StackComponentType.METADATA_STORE, name)
+    if references_of(store):
+        manager_name = repository.active_component_name(StackComponentType.SECRETS_MANAGER)
+        manager = (
+            repository.load_stack_component(StackComponentType.SECRETS_MANAGER, manager_name) if manager_name else None
+        )
+        store = resolve_component(store, manager)  # type: ignore[arg-type]
+    return store  # type: ignore[return-value]
+
+
+def copy_between(
+    repository: Repository, source: str, target: str, *, progress: Callable[[str, bool], None] | None = None
+) -> CopyReport:
+    """:func:`copy_runs` between two registered metadata stores, by component name."""
+    from stackyard.exceptions import MetadataStoreError
+
+    if source == target:
+        raise MetadataStoreError(f"Source and target are both metadata store '{source}'; name two different stores.")
+    return copy_runs(load_resolved(repository, source), load_resolved(repository, target), progress=progress)
