@@ -85,7 +85,6 @@ class Repository:
 
     def _flavors(self, store: LocalStore | None = None) -> FlavorResolver:
         from stackyard.flavor_resolver import FlavorResolver
-    from stackyard.metadata_stores.copy import CopyReport
 
         return FlavorResolver(store or self._store, self._global.path / "cache", self.root)
 
