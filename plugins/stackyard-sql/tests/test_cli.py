@@ -150,7 +150,7 @@ def test_a_clashing_run_name_is_one_problem_line_and_the_rest_is_copied(stackyar
     result = stackyard_cli("metadata-store", "copy", "default", "pg")
     assert result.exit_code == 1
     assert f"run '{names[0]}': the target already has another run named" in result.output
-    assert "Copied 1 runs" in result.output and target.get_run(names[1]) is not None
+    assert "Copied 1 run " in result.output and target.get_run(names[1]) is not None
 
 
 def test_copy_names_unknown_stores(stackyard_cli) -> None:  # type: ignore[no-untyped-def]
@@ -169,3 +169,38 @@ def test_listing_flavors_does_not_import_sqlalchemy(stackyard_config: Path) -> N
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("backend", ["postgresql", "sqlite"])
+def test_listing_the_newest_runs_in_a_new_process_reads_the_same_without_sqlalchemy(
+    backend: str, postgres_url: str, tmp_path: Path
+) -> None:
+    import json
+
+    url = postgres_url if backend == "postgresql" else f"sqlite:///{tmp_path / 'm.db'}"
+    store = SQLMetadataStore(name="x", url=url)
+    for index in range(5):
+        run_id = store.create_run("p" if index % 2 else "q", f"r{index}", stack={"name": "s"},
+                                  runtime_configuration={"o": index}, parameters={"n": index})
+        if index < 3:
+            store.finish_run(run_id, "completed")
+    code = (
+        "import json, sys\nfrom stackyard_sql.metadata_store import SQLMetadataStore\n"
+        "s = SQLMetadataStore(name='x', url=sys.argv[1])\n"
+        "print(json.dumps([s.get_latest_runs(limit=3), s.get_latest_runs('p', limit=9), 'sqlalchemy' in sys.modules]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code, url], capture_output=True, text=True, check=True).stdout
+    latest, of_p, imported = json.loads(out)
+    assert imported is False
+    assert latest == json.loads(json.dumps(store.get_latest_runs(limit=3))) and [r["name"] for r in latest] == ["r4", "r3", "r2"]
+    assert of_p == json.loads(json.dumps(store.get_latest_runs("p", limit=9))) and [r["name"] for r in of_p] == ["r3", "r1"]
+
+
+def test_a_database_without_the_schema_yet_is_listed_through_the_ordinary_path(tmp_path: Path) -> None:
+    code = (
+        "import sys\nfrom stackyard_sql.metadata_store import SQLMetadataStore\n"
+        "print(SQLMetadataStore(name='x', url=sys.argv[1]).get_latest_runs())\n"
+    )
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    out = subprocess.run([sys.executable, "-c", code, url], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]" and SQLMetadataStore(name="x", url=url).schema_revision is not None

@@ -35,7 +35,7 @@ def copy_runs(source: str, target: str) -> None:
             f"they are and can be read only on this machine (or wherever that path is mounted)."
         )
     output.info(
-        f"Copied {report.copied} runs from metadata store '{source}' into '{target}'"
+        f"Copied {report.copied} run{'' if report.copied == 1 else 's'} from metadata store '{source}' into '{target}'"
         f" ({report.skipped} already there)."
     )
     if report.problems:

@@ -41,6 +41,11 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_engines)
 
 
+def has_engines() -> bool:
+    """Whether this process has connected to a database already (through SQLAlchemy)."""
+    return bool(_engines)
+
+
 def dispose_all() -> None:
     """Close every pooled connection of this process (the next use connects again)."""
     with _lock:

@@ -66,18 +66,20 @@ class SQLMetadataStore(BaseMetadataStore):
 
     # -- connection -------------------------------------------------------
 
+    def _password(self) -> str | None:
+        if self.password is not None and find_references(self.password):
+            raise MetadataStoreError(
+                f"The metadata store '{self.name}': its password {self.password} is a secret reference "
+                "that was not resolved; use it in a stack whose secrets manager holds that secret."
+            )
+        return self.password
+
     def _url(self) -> URL:
         from sqlalchemy.engine import make_url
 
         url = make_url(self.url)
-        if self.password is not None:
-            if find_references(self.password):
-                raise MetadataStoreError(
-                    f"The metadata store '{self.name}': its password {self.password} is a secret reference "
-                    "that was not resolved; use it in a stack whose secrets manager holds that secret."
-                )
-            url = url.set(password=self.password)
-        return url
+        password = self._password()
+        return url if password is None else url.set(password=password)
 
     def _engine(self) -> tuple[Engine, URL]:
         from stackyard_sql.database import engine_for
@@ -320,6 +322,14 @@ class SQLMetadataStore(BaseMetadataStore):
         return self._query(lambda: _of_pipeline(_run_select(), pipeline_name).order_by(runs.c.started, runs.c.seq))
 
     def get_latest_runs(self, pipeline_name: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        from stackyard_sql import database
+
+        if not database.has_engines():  # a process that only lists runs: skip importing SQLAlchemy
+            from stackyard_sql.fastread import latest_runs
+
+            found = latest_runs(self.url, self._password(), pipeline_name, limit)
+            if found is not None:
+                return found
         from stackyard_sql.schema import runs
 
         return self._query(
@@ -464,10 +474,6 @@ def _json(value: str | Mapping[str, Any]) -> str:
 
 
 def _row(row: Mapping[str, Any]) -> dict[str, Any]:
-    from stackyard_sql.schema import JSON_COLUMNS
+    from stackyard_sql.fastread import decode
 
-    result = dict(row)
-    for key in JSON_COLUMNS & result.keys():
-        if isinstance(result[key], str):
-            result[key] = json.loads(result[key])
-    return result
+    return decode(dict(row))

@@ -22,6 +22,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from stackyard_sql.fastread import JSON_COLUMNS  # noqa: F401 - the columns holding JSON text
+
 SEQ = BigInteger().with_variant(Integer(), "sqlite")  # SQLite numbers only INTEGER PRIMARY KEY itself
 ID = String(64)
 NAME = String(255)
@@ -110,5 +112,3 @@ run_metadata = Table(
     Column("value", Text, nullable=False),
     UniqueConstraint("run_id", "step_id", "key", name="sy_metadata_key"),
 )
-
-JSON_COLUMNS = frozenset({"parameters", "upstream", "extra", "stack", "runtime_configuration", "owner"})
