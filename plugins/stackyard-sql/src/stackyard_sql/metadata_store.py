@@ -61,9 +61,6 @@ class SQLMetadataStore(BaseMetadataStore):
     password: str | None = SecretField(default=None)
     """The database password, as a secret reference such as {{db.password}}."""
 
-    def __getstate__(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
     # -- connection -------------------------------------------------------
 
     def _password(self) -> str | None:
