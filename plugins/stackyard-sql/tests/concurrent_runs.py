@@ -17,7 +17,7 @@ stack = Stack(
     "concurrent",
     orchestrator=LocalOrchestrator(name="parallel", max_workers=4),
     artifact_store=LocalArtifactStore(name="shared", path=str(artifacts)),
-    metadata_store=SQLMetadataStore(name="pg", url=url),
+    metadata_store=SQLMetadataStore(name="shared", url=url),
 )
 for index in range(runs):
     pipeline = wide() if index % 2 == 0 else diamond(n=index)

@@ -1,4 +1,4 @@
-"""Many processes, each running pipelines with parallel steps, into one PostgreSQL store at the same time."""
+"""Many processes, each running pipelines with parallel steps, into one store (PostgreSQL, a SQLite file) at once."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from stackyard_sql.metadata_store import SQLMetadataStore
 
 PROCESSES = 4
@@ -14,11 +16,15 @@ RUNS_EACH = 3
 SCRIPT = Path(__file__).with_name("concurrent_runs.py")
 
 
-def test_concurrent_runs_with_parallel_steps_are_each_recorded_once(postgres_url: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("backend", ["postgresql", "sqlite"])
+def test_concurrent_runs_with_parallel_steps_are_each_recorded_once(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    url = request.getfixturevalue("postgres_url") if backend == "postgresql" else f"sqlite:///{tmp_path / 'm.db'}"
     artifacts = tmp_path / "artifacts"
     workers = [
         subprocess.Popen(
-            [sys.executable, str(SCRIPT), postgres_url, str(artifacts), f"proc{p}", str(RUNS_EACH)],
+            [sys.executable, str(SCRIPT), url, str(artifacts), f"proc{p}", str(RUNS_EACH)],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
         for p in range(PROCESSES)
@@ -29,7 +35,7 @@ def test_concurrent_runs_with_parallel_steps_are_each_recorded_once(postgres_url
         assert code == 0 and out.strip() == "done", err[-3000:]
         assert "locked" not in err and "serializ" not in err.lower() and "deadlock" not in err.lower()
 
-    store = SQLMetadataStore(name="check", url=postgres_url)
+    store = SQLMetadataStore(name="check", url=url)
     runs = store.get_runs()
     expected = {f"proc{p}-{i}" for p in range(PROCESSES) for i in range(RUNS_EACH)}
     assert sorted(r["name"] for r in runs) == sorted(expected)  # each run exactly once
