@@ -8,6 +8,8 @@ Run it twice: the second time every unchanged step is served from cache.
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -16,6 +18,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pipeline import training_pipeline  # noqa: E402
 
 from stackyard import Repository  # noqa: E402
+
+
+def stackyard_command() -> str:
+    """How to call this environment's ``stackyard`` from here: the bare name once the venv is active."""
+    script = Path(sys.executable).parent / "stackyard"
+    found = shutil.which("stackyard")
+    if found is not None and Path(found).resolve() == script.resolve():
+        return "stackyard"
+    return os.path.relpath(script) if script.is_absolute() else str(script)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Metadata store:  {getattr(stack.metadata_store, 'uri', stack.metadata_store.name)}")
     print(f"Runs so far:     {len(repo.get_pipeline('training_pipeline').runs)}"
           " (run this again: unchanged steps come from cache)")
-    print(f"Inspect it:      stackyard pipeline run-describe {recorded.name}")
+    print(f"Inspect it:      {stackyard_command()} pipeline run-describe {recorded.name}")
     return 0
 
 

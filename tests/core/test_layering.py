@@ -27,6 +27,7 @@ PUBLIC = {
     "stackyard.plugins",
     "stackyard.post_execution",
     "stackyard.records",
+    "stackyard.secrets",  # documented for flavors in writing-a-flavor.md ("Resolution is in stackyard.secrets")
     "stackyard.secrets_managers",
     "stackyard.stack",
     "stackyard.step_operators",

@@ -51,6 +51,7 @@ def test_builtin_local_flavors_come_through_their_own_entry_point() -> None:
         "stackyard_metadata_store_flavors",
         "stackyard_orchestrator_flavors",
         "stackyard_secrets_manager_flavors",
+        "stackyard_step_operator_flavors",
     ]
     assert (StackComponentType.METADATA_STORE, "sqlite") in local.flavors
 

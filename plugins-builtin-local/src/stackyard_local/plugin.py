@@ -28,6 +28,14 @@ def stackyard_metadata_store_flavors() -> list[type]:
 
 @hookimpl
 def stackyard_secrets_manager_flavors() -> list[type]:
+    from stackyard_local.encrypted_secrets_manager import EncryptedSecretsManager
     from stackyard_local.secrets_manager import LocalSecretsManager
 
-    return [LocalSecretsManager]
+    return [LocalSecretsManager, EncryptedSecretsManager]
+
+
+@hookimpl
+def stackyard_step_operator_flavors() -> list[type]:
+    from stackyard_local.step_operator import LocalStepOperator
+
+    return [LocalStepOperator]

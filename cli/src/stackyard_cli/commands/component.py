@@ -39,6 +39,10 @@ def component_group(type_value: str) -> click.Group:
         from stackyard_cli.commands.metadata_store import copy_runs
 
         group.add_command(copy_runs)
+    elif kind is StackComponentType.MODEL_DEPLOYER:  # its servers: stackyard model-deployer models ...
+        from stackyard_cli.commands.models import models
+
+        group.add_command(models)
     return group
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import sys
+import threading
 from typing import Any
 
 from stackyard.exceptions import MaterializerError
@@ -34,6 +35,7 @@ class MaterializerRegistry:
         self._by_name: dict[str, type[BaseMaterializer]] = {}  # "pkg.Class" not resolved yet
         self._by_path: dict[str, type[BaseMaterializer]] = {}
         self._lookups: dict[type, type[BaseMaterializer]] = {}
+        self._resolving = threading.Lock()  # steps of a threaded orchestrator look types up at once
         self.errors: list[str] = []
         """Problems with plugin materializers (each one skipped, never fatal)."""
 
@@ -58,9 +60,10 @@ class MaterializerRegistry:
         """The materializer for values of ``data_type`` (the pickle fallback if none matches)."""
         found = self._lookups.get(data_type)
         if found is None:
-            self._resolve_named()
-            found = next((self._by_type[t] for t in data_type.__mro__ if t in self._by_type), PickleMaterializer)
-            self._lookups[data_type] = found
+            with self._resolving:  # else one thread may pick the fallback while another moves a named type over
+                self._resolve_named()
+                found = next((self._by_type[t] for t in data_type.__mro__ if t in self._by_type), PickleMaterializer)
+                self._lookups[data_type] = found
         return found
 
     def _resolve_named(self) -> None:

@@ -27,18 +27,25 @@ one in a ``Test*`` class and provide a fixture that returns your flavor::
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
-__all__ = [
-    "AlerterConformance",
-    "ArtifactStoreConformance",
-    "ComponentConformance",
-    "ExperimentTrackerConformance",
-    "MetadataStoreConformance",
-    "OrchestratorConformance",
-    "SecretsManagerConformance",
-    "StepOperatorConformance",
-]
+# Each suite by the module that holds it, imported on first use.
+_SUITES = {
+    "AlerterConformance": "conformance",
+    "ArtifactStoreConformance": "conformance",
+    "ComponentConformance": "conformance",
+    "ExperimentTrackerConformance": "conformance",
+    "MetadataStoreConformance": "conformance",
+    "OrchestratorConformance": "conformance",
+    "SecretsManagerConformance": "conformance",
+    "StepOperatorConformance": "conformance",
+    "ModelDeployerConformance": "model_deployer_conformance",
+    "FeatureStoreConformance": "feature_store_conformance",
+    "FeatureCase": "feature_store_conformance",
+}
+
+__all__ = sorted(_SUITES)
 
 if TYPE_CHECKING:
     from stackyard.testing.conformance import (
@@ -51,11 +58,12 @@ if TYPE_CHECKING:
         SecretsManagerConformance,
         StepOperatorConformance,
     )
+    from stackyard.testing.feature_store_conformance import FeatureCase, FeatureStoreConformance
+    from stackyard.testing.model_deployer_conformance import ModelDeployerConformance
 
 
 def __getattr__(name: str) -> Any:
-    if name in __all__:
-        from stackyard.testing import conformance
-
-        return getattr(conformance, name)
-    raise AttributeError(f"module 'stackyard.testing' has no attribute {name!r}")
+    module = _SUITES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'stackyard.testing' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"stackyard.testing.{module}"), name)

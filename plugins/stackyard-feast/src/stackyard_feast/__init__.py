@@ -1,0 +1,3 @@
+"""The Feast feature store flavor for Stackyard."""
+
+__version__ = "0.1.0"
