@@ -192,8 +192,9 @@ def test_every_page_with_a_mark_has_commands() -> None:
 
 
 def test_some_pages_are_checked() -> None:
-    """The CLI reference at least is checked, so this suite never passes empty."""
+    """The CLI reference and the README's transcripts at least are checked, so this suite never passes empty."""
     assert len(checked_blocks(ROOT / "docs" / "cli.md")) >= 30
+    assert len(checked_blocks(ROOT / "README.md")) >= 3
 
 
 def update(page: Path) -> None:
