@@ -81,7 +81,9 @@ def test_flavor_describe_lists_every_parameter(ok, fails, acme: str) -> None:
     }
     assert data["parameters"][3]["default"] == 3
     result = fails("alerter", "flavor", "describe", "ech")
-    assert "Error: No alerter flavor named 'ech'. Did you mean 'echo'? Available: echo." in result.stderr
+    installed = [row[0] for row in table_rows(ok("alerter", "flavor", "list").stdout)]  # stackyard-apprise's too
+    assert "echo" in installed
+    assert f"Error: No alerter flavor named 'ech'. Did you mean 'echo'? Available: {', '.join(installed)}." in result.stderr
 
 
 def test_flavor_register_from_an_import_path(ok, flavor_module) -> None:
@@ -161,7 +163,7 @@ def test_a_broken_plugin_is_listed_with_its_error_and_stops_nothing(ok, make_plu
     # everything else still works, and flavor lists say what failed
     ok("stack", "list")
     result = ok("orchestrator", "flavor", "list")
-    assert table_rows(result.stdout)[0][0] == "local"
+    assert "local" in [row[0] for row in table_rows(result.stdout)]  # other installed packages may add flavors
     assert "Plugin 'fire' (stackyard-fire 1.0) failed" in result.stderr
 
 
