@@ -91,9 +91,9 @@ def test_register_refuses_a_taken_name_and_a_bad_name(ok, fails) -> None:
 
 
 def test_register_unknown_flavor_lists_the_available_ones(fails) -> None:
-    result = fails("artifact-store", "register", "s3", "--flavor", "s3", "--path", "s3://bucket")
+    result = fails("artifact-store", "register", "gcs", "--flavor", "gcs", "--path", "gs://bucket")
     message = result.stderr.splitlines()[-1]
-    assert message.startswith("Error: No artifact store flavor named 's3'. Available: ")
+    assert message.startswith("Error: No artifact store flavor named 'gcs'. Available: ")
     assert "local" in message.split("Available: ")[1]
 
 
