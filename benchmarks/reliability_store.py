@@ -42,7 +42,7 @@ from typing import Any
 
 STACKYARD = str(Path(sys.executable).with_name("stackyard"))
 PRELUDE = (
-    "import tempfile, filelock, tomli_w, stackyard.journal\nfrom stackyard import Repository\n"
+    "import tempfile, fcntl, tomli_w, stackyard.journal\nfrom stackyard import Repository\n"
     "from stackyard.enums import StackComponentType as T\nRepository().get_stack_components(T.ARTIFACT_STORE)\n"
 )
 

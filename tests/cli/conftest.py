@@ -15,10 +15,14 @@ from click.testing import CliRunner, Result
 
 from stackyard_cli.main import cli
 
+WIDE = "1000"
+
+
 @pytest.fixture(autouse=True)
 def plain_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No inherited width or colour settings: tables are as wide as their content."""
-    monkeypatch.delenv("COLUMNS", raising=False)
+    """No inherited colour setting, and room for every table as wide as its content (a test of
+    fitting tables to a width sets or deletes ``COLUMNS`` itself)."""
+    monkeypatch.setenv("COLUMNS", WIDE)
     monkeypatch.delenv("NO_COLOR", raising=False)
 
 
@@ -81,7 +85,7 @@ def shell(isolated: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
     """Run the real ``stackyard`` program in a subprocess (same config dir and working directory)."""
 
     def invoke(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None, input: str | None = None) -> subprocess.CompletedProcess[str]:
-        full_env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "NO_COLOR")}
+        full_env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
         full_env.update(env or {})
         return subprocess.run(
             [*stackyard_command(), *args],

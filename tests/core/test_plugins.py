@@ -54,6 +54,7 @@ def test_builtin_local_flavors_come_through_their_own_entry_point() -> None:
     assert (local.package, local.status, local.value) == ("stackyard-local", "loaded", "stackyard_local.plugin")
     assert sorted(local.hooks) == [
         "stackyard_artifact_store_flavors",
+        "stackyard_container_registry_flavors",
         "stackyard_metadata_store_flavors",
         "stackyard_orchestrator_flavors",
         "stackyard_secrets_manager_flavors",

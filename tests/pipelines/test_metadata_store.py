@@ -222,3 +222,30 @@ def test_the_cli_names_an_empty_database_file_in_one_line(isolated: Path) -> Non
     errors = [line for line in (result.stdout + result.stderr).splitlines() if line.startswith("Error:")]
     assert len(errors) == 1 and str(uri) in errors[0] and "empty file" in errors[0]
     assert uri.read_bytes() == b""
+
+
+def test_cached_outputs_in_one_query_match_the_two_query_default(tmp_path: Path) -> None:
+    """SQLite's one JOIN gives what find_cached_steps + get_artifacts give, newest candidate first."""
+    from stackyard.metadata_stores import BaseMetadataStore
+
+    store = SQLiteMetadataStore(name="m", uri=str(tmp_path / "metadata.db"))
+    run = store.create_run("p", "r", stack={}, runtime_configuration={}, parameters={})
+
+    def completed(name: str, key: str, outputs: dict[str, str]) -> str:
+        step_id = store.start_step(run, name, parameters={}, cache_key=key, inputs={})
+        records = {o: {"uri": f"{tmp_path}/{name}/{o}", "data_type": "builtins.int", "extra": {"n": i}}
+                   for i, o in enumerate(outputs)}
+        store.finish_step(step_id, "completed", outputs=records)
+        return step_id
+
+    completed("a", "k", {"x": "", "y": ""})
+    newest = completed("b", "k", {"y": "", "x": ""})
+    completed("none", "empty", {})
+    failed = store.start_step(run, "c", parameters={}, cache_key="k", inputs={})
+    store.finish_step(failed, "failed", error="boom")
+    for key in ("k", "empty", "missing"):
+        joined = list(store.find_cached_outputs(key))
+        default = list(BaseMetadataStore.find_cached_outputs(store, key))
+        assert joined == default
+    assert [step_id for step_id, _ in store.find_cached_outputs("k")][0] == newest
+    assert list(store.find_cached_outputs("empty")) == [(store.get_step(run, "none")["id"], {})]  # type: ignore[index]

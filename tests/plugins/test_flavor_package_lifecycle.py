@@ -57,6 +57,7 @@ class Shell:
         self.cwd = cwd
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("STACKYARD_")}
         self.env.update(STACKYARD_CONFIG_PATH=str(config), PIP_DISABLE_PIP_VERSION_CHECK="1", NO_COLOR="1")
+        self.env["COLUMNS"] = "1000"  # tables as wide as their content: piped ones would fit 80 columns
 
     def run(self, *args: str, expect: int = 0) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
@@ -129,8 +130,8 @@ def test_scaffold_build_install_use_and_uninstall_a_flavor_package(tmp_path: Pat
     assert (project / "steps-ran.txt").read_text() == "numbers\n"
     assert any(store_path.rglob("*")), "the pipeline wrote its artifacts through the new flavor"
     described = sh.stackyard("pipeline", "run-describe", json.loads(
-        sh.stackyard("pipeline", "runs", "sum_pipeline", "--output", "json").stdout)[-1]["name"]).stdout
-    assert str(store_path) in described
+        sh.stackyard("pipeline", "runs", "sum_pipeline", "--output", "json").stdout)[-1]["name"], "--output", "json").stdout
+    assert str(store_path) in described  # as data: a piped table fits 80 columns and wraps long paths
 
     # uninstalling is refused while the component uses the flavor, then forced
     refused = sh.stackyard("plugin", "uninstall", "stackyard-shiny", expect=1)

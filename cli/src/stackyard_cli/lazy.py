@@ -14,6 +14,8 @@ from typing import Any
 
 import click
 
+from stackyard_cli.group import Group, short_help
+
 
 class LazyCommand:
     """Where a subcommand lives: ``module`` and ``attribute`` (called with ``args`` if given)."""
@@ -38,7 +40,7 @@ class _Context(click.Context):
         return self.formatter_class(width=width, max_width=max_width)
 
 
-class LazyGroup(click.Group):
+class LazyGroup(Group):
     """A group of :class:`LazyCommand` entries and of the commands plugins add, each loaded on first use."""
 
     context_class = _Context
@@ -68,12 +70,6 @@ class LazyGroup(click.Group):
             ctx.meta["stackyard.plugin_commands"] = found
         return found  # type: ignore[no-any-return]
 
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, self._short_help(ctx, name)) for name in self.list_commands(ctx)]
-        if rows:
-            with formatter.section("Commands"):
-                formatter.write_dl(rows)
-
     def shell_complete(self, ctx: click.Context, incomplete: str) -> list[Any]:
         from click.shell_completion import CompletionItem
 
@@ -86,11 +82,14 @@ class LazyGroup(click.Group):
         items.extend(click.Command.shell_complete(self, ctx, incomplete))
         return items
 
+    def command_help(self, ctx: click.Context, name: str) -> str | None:
+        return self._short_help(ctx, name)  # listed without importing the command
+
     def _short_help(self, ctx: click.Context, name: str) -> str:
         if name in self.lazy_commands:
             return self.lazy_commands[name].help
         if name in self.commands:
-            return self.commands[name].get_short_help_str()
+            return short_help(self.commands[name])
         return self.plugin_commands(ctx).get(name, "")
 
 

@@ -34,6 +34,7 @@ COMMANDS: dict[str, LazyCommand] = {
     "clean": LazyCommand(f"{_COMMANDS}.repository", "clean", "Remove this folder's Stackyard repository."),
     "profile": LazyCommand(f"{_COMMANDS}.profile", "profile", "Create, list and activate profiles."),
     "stack": LazyCommand(f"{_COMMANDS}.stack", "stack", "Register, list, activate and share stacks."),
+    "flavor": LazyCommand(f"{_COMMANDS}.flavor", "flavor", "List the flavors of every component type."),
     "plugin": LazyCommand(f"{_COMMANDS}.plugin", "plugin", "List, install and uninstall flavor packages; start a new one."),
     "pipeline": LazyCommand(f"{_COMMANDS}.pipeline", "pipeline", "Run and inspect pipelines."),
     "secret": LazyCommand(f"{_COMMANDS}.secret", "secret", "Register and manage secrets of the active stack."),
@@ -131,4 +132,7 @@ def cli() -> None:
 
 def main() -> None:
     """Run the CLI."""
+    import gc
+
+    gc.freeze()  # what is imported so far lives as long as the process: collections need not walk it
     cli(prog_name="stackyard")

@@ -49,8 +49,12 @@ def _style(text: str, err: bool = False, **styles: Any) -> str:
     return click.style(text, **styles) if use_color(err) else text
 
 
+DEFAULT_WIDTH = 80
+"""Columns a table is fitted to when the output is not a terminal (a pipe, a log) and ``COLUMNS`` is unset."""
+
+
 def terminal_width() -> int | None:
-    """Columns available to a table: ``COLUMNS``, else the terminal's width; ``None`` for a pipe."""
+    """Columns available to a table: ``COLUMNS``, else the terminal's width; ``None`` off a terminal."""
     env = os.environ.get("COLUMNS", "")
     if env.isdigit() and int(env) > 0:
         return int(env)
@@ -174,27 +178,31 @@ def print_table(
     wrap: Collection[str] = (),
     title: str | None = None,
 ) -> None:
-    """Print a boxed table on stdout.
+    """Print a boxed table on stdout, fitted to the terminal (to 80 columns off a terminal).
 
     ``active_row`` is the index (in ``rows``) of the row marked 👉 in a leading
     ACTIVE column; that column is shown when ``active_row`` is given, or always
     with ``active_column=True`` (for lists where nothing may be active). When
-    the terminal is too narrow, only the columns named in ``shrinkable`` are
-    cut (with …) and those named in ``wrap`` wrapped onto more lines; every
-    other cell — names above all — is printed whole. A cell with newlines
-    takes several lines.
+    the table is too wide, the columns named in ``shrinkable`` or ``wrap``
+    give way first: on a terminal ``shrinkable`` cells are cut (with …),
+    elsewhere they are wrapped, so logs keep every word. Other columns but the
+    first (the names) then wrap at word boundaries. A cell with newlines takes
+    several lines. ``--output json`` is the form for scripts.
     """
     if active_column is None:
         active_column = active_row is not None
     headers = list(headers)
-    body = [[_cell(c) for c in row] for row in rows]
+    body = [[c if type(c) is str and "\t" not in c else _cell(c) for c in row] for row in rows]
     if active_column:
         headers.insert(0, ACTIVE_HEADER)
         body = [[ACTIVE_MARK if i == active_row else "", *row] for i, row in enumerate(body)]
+    width = terminal_width()
+    if width is None:
+        width, wrap, shrinkable = DEFAULT_WIDTH, {*wrap, *shrinkable}, ()
     lines = render_table(
         headers,
         body,
-        width=terminal_width(),
+        width=width,
         shrinkable=shrinkable,
         wrap=wrap,
         centered={ACTIVE_HEADER} if active_column else set(),
@@ -206,7 +214,7 @@ def print_table(
 def _cell(value: object) -> str:
     if value is None:
         return ""
-    text = str(value)
+    text = value if type(value) is str else str(value)
     return text.replace("\t", " ") if "\t" in text else text
 
 
@@ -220,22 +228,38 @@ def render_table(
     centered: Collection[str] = (),
     title: str | None = None,
 ) -> list[str]:
-    """The lines of a boxed table (see :func:`print_table`)."""
+    """The lines of a boxed table (see :func:`print_table`); ``width=None`` draws it as wide as it is."""
     count = len(headers)
     widths = [display_width(h) for h in headers]
-    for row in rows:
-        for i, cell in enumerate(row[:count]):
-            if "\n" in cell:
-                widths[i] = max(widths[i], *(display_width(part) for part in cell.split("\n")))
+    multiline = False
+    ascii_columns = set()
+    for i in range(count):
+        column = [row[i] for row in rows if i < len(row)]
+        if not column:
+            continue
+        joined = "".join(column)  # one scan in C instead of one call per cell
+        if joined.isascii():
+            ascii_columns.add(i)
+            if "\n" in joined:
+                multiline = True
+                widths[i] = max(widths[i], *(len(part) for cell in column for part in cell.split("\n")))
             else:
-                widths[i] = max(widths[i], display_width(cell))
-    if width is not None:
-        narrow = [i for i, h in enumerate(headers) if h in shrinkable or h in wrap]
+                widths[i] = max(widths[i], max(map(len, column)))
+        else:
+            for cell in set(column):  # the ACTIVE column holds two distinct texts
+                if "\n" in cell:
+                    multiline = True
+                    widths[i] = max(widths[i], *(display_width(part) for part in cell.split("\n")))
+                else:
+                    widths[i] = max(widths[i], display_width(cell))
+    natural = list(widths)
+    if width is not None and sum(widths) + 3 * count + 1 > width:
         before = list(widths)
-        _shrink(widths, narrow, headers, width)
-        wrapped = [i for i, h in enumerate(headers) if h in wrap and widths[i] < before[i]]
+        _shrink(widths, headers, rows, width, shrinkable, wrap, centered)
+        wrapped = [i for i in range(count) if widths[i] < before[i] and headers[i] not in shrinkable]
         if wrapped:
             rows = [_wrap_cells(row, wrapped, widths) for row in rows]
+            multiline = True
     align = ["center" if h in centered else "left" for h in headers]
     color = use_color()
 
@@ -243,8 +267,6 @@ def render_table(
         return left + join.join(fill * (w + 2) for w in widths) + right
 
     def content(cells: Sequence[str], bold: bool = False) -> list[str]:
-        if not bold and len(cells) == count and not any("\n" in cell for cell in cells):  # one line: most rows
-            return ["┃ " + " │ ".join(_fit(cell, w, a) for cell, w, a in zip(cells, widths, align)) + " ┃"]
         split = [(cells[i] if i < len(cells) else "").split("\n") for i in range(count)]
         result = []
         for index in range(max(len(parts) for parts in split)):
@@ -262,8 +284,17 @@ def render_table(
     lines.append(line("┏", "━", "┯", "┓"))
     lines.extend(content(headers, bold=True))
     lines.append(line("┠", "─", "┼", "┨"))
-    for row in rows:
-        lines.extend(content(row))
+    if multiline or any(len(row) != count for row in rows):
+        for row in rows:
+            lines.extend(content(row))
+    else:  # one line a row, the common case: padded column by column, then joined
+        columns = [
+            [row[i].ljust(widths[i]) for row in rows]
+            if i in ascii_columns and align[i] == "left" and widths[i] >= natural[i]  # nothing to cut
+            else _fit_column([row[i] for row in rows], widths[i], align[i])
+            for i in range(count)
+        ]
+        lines.extend("┃ " + " │ ".join(cells) + " ┃" for cells in zip(*columns))
     lines.append(line("┗", "━", "┷", "┛"))
     return lines
 
@@ -271,31 +302,126 @@ def render_table(
 _MIN_SHRUNK = 8
 
 
-def _shrink(widths: list[int], candidates: list[int], headers: Sequence[str], width: int) -> None:
-    """Narrow the ``candidates`` columns, widest first, until the table fits ``width``."""
+def _shrink(
+    widths: list[int],
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    width: int,
+    shrinkable: Collection[str],
+    wrap: Collection[str],
+    centered: Collection[str],
+) -> None:
+    """Narrow columns, widest first, until the table fits ``width`` (or cannot give more).
+
+    In turn: the ``shrinkable`` columns (cut with …) down to 8 cells and the
+    ``wrap`` ones down to their longest word; the others but the first (the names) down to their longest word
+    (a name is never broken); the ``shrinkable`` and ``wrap`` columns down to
+    the longest piece of a word (see :func:`_pieces`), then down to 8 cells.
+    """
     excess = sum(widths) + 3 * len(widths) + 1 - width
-    floors = {i: max(display_width(headers[i]), _MIN_SHRUNK) for i in candidates}
-    while excess > 0:
-        room = [i for i in candidates if widths[i] > floors[i]]
-        if not room:
-            return
-        widest = max(room, key=lambda i: widths[i])
-        widths[widest] -= 1
-        excess -= 1
+    first = next((i for i, h in enumerate(headers) if h not in centered), 0)
+    giving = [i for i, h in enumerate(headers) if h in shrinkable or h in wrap]
+    others = [i for i, h in enumerate(headers) if i not in giving and i != first and h not in centered]
+
+    def longest(i: int, pieces: bool = False) -> int:
+        words = (word for row in rows if i < len(row) for word in row[i].split())
+        sizes = (display_width(p) for word in words for p in (_pieces(word) if pieces else (word,)))
+        return max(display_width(headers[i]), max(sizes, default=0))
+
+    cut = {i: min(widths[i], max(display_width(headers[i]), _MIN_SHRUNK)) for i in giving if headers[i] in shrinkable}
+    tiers = [
+        {i: cut.get(i) or min(widths[i], max(longest(i), _MIN_SHRUNK)) for i in giving},
+        {i: longest(i) for i in others},
+        {i: min(widths[i], max(longest(i, pieces=True), _MIN_SHRUNK)) for i in giving},
+        {i: min(widths[i], max(display_width(headers[i]), _MIN_SHRUNK)) for i in giving},
+    ]
+    for floors in tiers:
+        while excess > 0:
+            room = [i for i in floors if widths[i] > floors[i]]
+            if not room:
+                break
+            widest = max(room, key=lambda i: widths[i])
+            widths[widest] -= 1
+            excess -= 1
 
 
 def _wrap_cells(row: Sequence[str], columns: list[int], widths: list[int]) -> list[str]:
-    import textwrap
-
     cells = list(row)
     for i in columns:
-        if i < len(cells):
-            parts = cells[i].split("\n")
-            cells[i] = "\n".join(line for part in parts for line in (textwrap.wrap(part, widths[i]) or [""]))
+        if i < len(cells) and display_width(cells[i]) > widths[i]:
+            cells[i] = "\n".join(line for part in cells[i].split("\n") for line in wrap_words(part, widths[i]))
     return cells
 
 
+def _pieces(word: str) -> list[str]:
+    """``word`` cut after each ``_``, ``-``, ``/`` or ``.`` and between a lower and an upper case
+    letter (``ModuleNotFound|Error``): where a word too long for its cell breaks."""
+    import re
+
+    return [piece for piece in re.split(r"(?<=[_\-/.])|(?<=[a-z])(?=[A-Z])", word) if piece] or [word]
+
+
+def wrap_words(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` cells, broken at spaces; a word longer than a whole
+    line is broken between its pieces (see :func:`_pieces`) where it can, else where it must."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        candidate = word if not current else current + " " + word
+        if display_width(candidate) <= width:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+        current = ""
+        if display_width(word) <= width:
+            current = word
+            continue
+        for piece in _pieces(word):
+            if display_width(current + piece) <= width:
+                current += piece
+                continue
+            if current:
+                lines.append(current)
+            while display_width(piece) > width:
+                head = _head(piece, width)
+                lines.append(head)
+                piece = piece[len(head):]
+            current = piece
+    if current or not lines:
+        lines.append(current)
+    return lines
+
+
+def _head(text: str, width: int) -> str:
+    """The longest start of ``text`` that fits ``width`` cells (at least one character)."""
+    size = 0
+    for index, char in enumerate(text):
+        size += display_width(char)
+        if size > width:
+            return text[: max(index, 1)]
+    return text
+
+
+def _fit_column(cells: list[str], width: int, align: str) -> list[str]:
+    """:func:`_fit` of every cell of a column, each distinct text fitted once (the ACTIVE column
+    holds two)."""
+    fitted: dict[str, str] = {}
+    result = []
+    for cell in cells:
+        text = fitted.get(cell)
+        if text is None:
+            text = fitted[cell] = _fit(cell, width, align)
+        result.append(text)
+    return result
+
+
 def _fit(text: str, width: int, align: str) -> str:
+    if text.isascii() and len(text) <= width:
+        if align == "center":
+            gap = width - len(text)
+            return " " * (gap // 2) + text + " " * (gap - gap // 2)
+        return text.ljust(width)
     size = display_width(text)
     if size > width:
         text, size = _truncate(text, width)
@@ -304,8 +430,6 @@ def _fit(text: str, width: int, align: str) -> str:
         left = gap // 2
         return " " * left + text + " " * (gap - left)
     return text + " " * gap
-
-
 def _truncate(text: str, width: int) -> tuple[str, int]:
     kept, size = [], 0
     for char in text:

@@ -79,6 +79,13 @@ class View:
 
 def render(data: Any, output_format: str, view: View) -> None:
     """Print ``data`` as JSON or YAML, or as the table ``view`` describes."""
+    from stackyard.folder_index import gc_paused
+
+    with gc_paused():  # thousands of rows of strings: nothing for the cyclic collector to find
+        _render(data, output_format, view)
+
+
+def _render(data: Any, output_format: str, view: View) -> None:
     if output_format != "table":
         output.print_data(data, output_format)
         return
@@ -95,9 +102,10 @@ def render(data: Any, output_format: str, view: View) -> None:
         _print_properties(records[0], view)
     else:
         active_row = next((i for i, r in enumerate(records) if r.get("active")), None) if view.active else None
+        cells = [(c.cell if isinstance(c.cell, str) else None, c.cell) for c in view.columns]
         output.print_table(
             [c.header for c in view.columns],
-            [[c.text(r) for c in view.columns] for r in records],
+            [[r.get(key) if key is not None else cell(r) for key, cell in cells] for r in records],  # type: ignore[operator]
             active_row,
             active_column=view.active,
             shrinkable={c.header for c in view.columns if c.shrink},

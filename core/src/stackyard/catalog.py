@@ -25,6 +25,7 @@ from stackyard.records import ComponentRecord, StackRecord, same_component
 
 if TYPE_CHECKING:
     from stackyard.flavor_resolver import FlavorResolver
+    from stackyard.plugins import Flavor
     from stackyard.stack.stack import Stack
     from stackyard.stack.stack_component import StackComponent
     from stackyard.store import LocalStore
@@ -68,9 +69,33 @@ class Catalog:
         self.store.create_component(self._record(component))
         logger.info("Registered stack component with type '%s' and name '%s'.", component.TYPE.value, component.name)
 
-    def _record(self, component: StackComponent) -> ComponentRecord:
+    def register_from_config(
+        self, component_type: StackComponentType, name: str, flavor_name: str, config: Mapping[str, Any]
+    ) -> StackComponent:
+        """Build a component of a flavor from plain configuration and register it (one flavor look-up)."""
+        flavor = self.flavors.get(component_type, flavor_name)
+        component = flavor.create(name, config)
+        self.store.create_component(self._record(component, flavor))
+        logger.info("Registered stack component with type '%s' and name '%s'.", component_type.value, name)
+        return component
+
+    def register_components(self, components: Iterable[StackComponent]) -> None:
+        """Register many components in one locked, all-or-nothing change (see ``LocalStore.create_components``)."""
+        flavors: dict[tuple[StackComponentType, str], Flavor] = {}
+        records = []
+        for component in components:
+            key = (component.TYPE, component.FLAVOR)
+            flavor = flavors.get(key)
+            if flavor is None:
+                flavor = flavors[key] = self.flavors.get(*key)
+            records.append(self._record(component, flavor))
+        self.store.create_components(records)
+        logger.info("Registered %d stack components.", len(records))
+
+    def _record(self, component: StackComponent, flavor: Flavor | None = None) -> ComponentRecord:
         """The stored form of a new component, whose flavor must be the registered one of its name."""
-        flavor = self.flavors.get(component.TYPE, component.FLAVOR)
+        if flavor is None:
+            flavor = self.flavors.get(component.TYPE, component.FLAVOR)
         if type(component) is not flavor.implementation:
             raise InvalidFlavorError(
                 f"{type(component).__qualname__} is not the registered {component.TYPE.display_name} "

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from stackyard.exceptions import ConfigFileError
-from stackyard.files import locked, read_toml, write_text_atomic, write_toml
+from stackyard.files import locked, read_toml, sync_files, write_text_atomic, write_toml
 
 logger = logging.getLogger("stackyard")
 
@@ -65,15 +65,27 @@ class Change:
             {"op": "repoint", "file": str(settings), "lock": str(lock), "old": old, "new": new, "profile": profile}
         )
 
-    def commit(self) -> None:
-        """Apply the change; the caller holds the store's lock."""
+    def commit(self, *, batch: bool = False) -> None:
+        """Apply the change; the caller holds the store's lock.
+
+        By default each file is synced as it is written. With ``batch`` (many
+        files), the files are written unsynced and synced all together before
+        the journal goes: until then a crash replays the journal, so the
+        change stays all-or-nothing and durable once this returns.
+        """
+        if not self.steps:
+            return
         if len(self.steps) == 1 and self.steps[0]["op"] != "repoint":
             _apply(self.root, self.steps)  # one file: atomic by itself
             return
         journal = self.root / JOURNAL_NAME
         payload = {"version": _VERSION, "description": self.description, "steps": self.steps}
         write_text_atomic(journal, json.dumps(payload))
-        _apply(self.root, self.steps)
+        if batch:
+            written = _apply(self.root, self.steps, durable=False)
+            sync_files(written)
+        else:
+            _apply(self.root, self.steps)
         _remove(journal)
 
     def _relative(self, path: Path) -> str:
@@ -108,16 +120,21 @@ def replay(root: Path) -> str | None:
     return description
 
 
-def _apply(root: Path, steps: list[dict[str, Any]]) -> None:
+def _apply(root: Path, steps: list[dict[str, Any]], *, durable: bool = True) -> list[Path]:
+    """Carry out ``steps``; the files written (synced one by one if ``durable``)."""
+    written = []
     for step in sorted(steps, key=lambda s: _PHASES[s["op"]]):
         if step["op"] == "write":
-            write_text_atomic(root / step["path"], step["text"])
+            path = root / step["path"]
+            write_text_atomic(path, step["text"], durable=durable)
+            written.append(path)
         elif step["op"] == "delete":
             path = root / step["path"]
             if path.exists():
                 _remove(path)
         else:
             _repoint(step)
+    return written
 
 
 def _repoint(step: dict[str, Any]) -> None:

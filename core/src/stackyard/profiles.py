@@ -15,6 +15,7 @@ import contextlib
 import logging
 import os
 from collections.abc import Iterator
+from typing import Any
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -110,6 +111,7 @@ class GlobalConfig:
     def __init__(self, path: Path | None = None) -> None:
         self.path = Path(path) if path else config_dir()
         self._data: dict[str, object] | None = None
+        self._profiles: dict[Path, tuple[tuple[int, int, int], dict[str, Any]]] = {}
 
     @property
     def config_file(self) -> Path:
@@ -195,7 +197,7 @@ class GlobalConfig:
         self._read()
         path = self.profile_file(name)
         try:
-            data = read_toml(path)
+            data = self._profile_data(path)
         except FileNotFoundError:
             from stackyard.store import not_found_hint
 
@@ -214,6 +216,19 @@ class GlobalConfig:
             profile.store()  # opening the store finishes it
             return self.get_profile(name)
         return profile
+
+    def _profile_data(self, path: Path) -> dict[str, Any]:
+        """A profile file's content, parsed again only when the file changed (every write renames a new
+        file into place, so its inode, size or modification time differs): one command asks for the
+        active profile several times."""
+        info = os.stat(path)
+        identity = (info.st_ino, info.st_size, info.st_mtime_ns)
+        cached = self._profiles.get(path)
+        if cached is not None and cached[0] == identity:
+            return cached[1]
+        data = read_toml(path)
+        self._profiles[path] = (identity, data)
+        return data
 
     def profiles(self) -> list[Profile]:
         """All profiles, sorted by name."""

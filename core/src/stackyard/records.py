@@ -132,7 +132,10 @@ class StackRecord:
             raw = data["components"]
             if not isinstance(raw, dict) or not isinstance(data["name"], str):
                 raise ValueError("'name' must be a string and 'components' a table")
-            components = {StackComponentType.parse(k): v for k, v in raw.items()}
+            members = StackComponentType._value2member_map_  # the spelling files use: no parsing per stack
+            components = {
+                members[k] if k in members else StackComponentType.parse(k): v for k, v in raw.items()
+            }
             if not all(isinstance(v, str) for v in components.values()):
                 raise ValueError("component names must be strings")
             return cls(data["name"], components)

@@ -252,8 +252,32 @@ class Repository:
         return self._flavors().for_record(record).implementation.from_record(record)
 
     def register_stack_component(self, component: StackComponent) -> None:
-        """Register a component; its flavor must be installed or registered in this profile."""
+        """Register a component; its flavor must be installed or registered in this profile.
+
+        Durable when it returns: the component's file is synced before it is
+        renamed into place, and its folder after.
+        """
         self._catalog().register_component(component)
+
+    def register_stack_components(self, components: Iterable[StackComponent]) -> None:
+        """Register many components at once, all or none: a taken name or unknown flavor raises
+        (``StackComponentExistsError``, ``FlavorNotFoundError``, ...) before anything is written.
+
+        Far faster than one call per component: the store is locked once and
+        the files are synced together at the end instead of one by one. Durable
+        when it returns, like :meth:`register_stack_component`. A process killed
+        during the call leaves all of them or none registered: the change is
+        first recorded whole in the store's journal, from which the next
+        process to open the store finishes it.
+        """
+        self._catalog().register_components(components)
+
+    def register_stack_component_from_config(
+        self, component_type: ComponentTypeLike, name: str, flavor: str, config: Mapping[str, Any] | None = None
+    ) -> StackComponent:
+        """Register component ``name`` of ``flavor`` from plain configuration (strings are converted,
+        as the CLI's ``--key=value``); returns it."""
+        return self._catalog().register_from_config(StackComponentType.parse(component_type), name, flavor, config or {})
 
     def update_stack_component(
         self,

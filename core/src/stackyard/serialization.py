@@ -228,6 +228,19 @@ def _register_scalars(conv: cattrs.Converter) -> None:
     )
 
 
+_PATHS = frozenset({PurePath, Path, type(Path())})
+_SCALARS: dict[type, Any] = {
+    bool: _structure_bool,
+    int: _structure_int,
+    float: _structure_float,
+    str: _structure_str,
+    UUID: _structure_uuid,
+}
+"""Types whose hooks :func:`converter` would pick anyway, called directly: building a component of
+plain parameters (the common case, and every CLI registration) then never imports cattrs."""
+_SCALARS.update({path: _structure_path for path in (PurePath, Path, type(Path()))})
+
+
 @functools.lru_cache(maxsize=None)
 def converter() -> cattrs.Converter:
     """The converter used for every component configuration value."""
@@ -261,7 +274,8 @@ def structure_value(value: Any, tp: Any) -> Any:
     if problem:  # refused before cattrs recurses into it
         raise ValueError(problem)
     try:
-        result = converter().structure(value, tp)
+        hook = _SCALARS.get(tp) if isinstance(tp, type) else None
+        result = hook(value, tp) if hook is not None else converter().structure(value, tp)
     except (ValueError, RecursionError) as exc:
         raise ValueError(_reason(exc, tp, value)) from None
     except Exception as exc:  # cattrs raises several kinds; fold them into one reason
@@ -278,6 +292,11 @@ def structure_value(value: Any, tp: Any) -> Any:
 
 def unstructure_value(value: Any) -> Any:
     """Turn a configuration value into plain data (str, int, float, bool, list, dict)."""
+    kind = type(value)
+    if value is None or kind in (str, int, float, bool):
+        return value
+    if kind is UUID or kind in _PATHS:
+        return str(value)
     return converter().unstructure(value)
 
 

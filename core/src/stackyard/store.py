@@ -32,7 +32,7 @@ from stackyard.exceptions import (
     StackNotFoundError,
 )
 from stackyard.files import locked, read_toml, remove_file, remove_temp_files, write_toml
-from stackyard.folder_index import INDEX_NAME, read_folder
+from stackyard.folder_index import INDEX_NAME, gc_paused, read_folder
 from stackyard.journal import Change, pending, replay
 from stackyard.names import validate_name
 from stackyard.records import ComponentRecord, CustomFlavorRecord, StackRecord
@@ -175,10 +175,11 @@ class LocalStore:
     def stacks(self) -> list[StackRecord]:
         """All stacks, sorted by name."""
         result = []
-        for name, (path, data) in read_folder(self.root / "stacks").items():
-            record = StackRecord.from_dict(data, path)
-            record.name = name
-            result.append(record)
+        with gc_paused():
+            for name, (path, data) in read_folder(self.root / "stacks").items():
+                record = StackRecord.from_dict(data, path)
+                record.name = name
+                result.append(record)
         return result
 
     def create_stack(self, record: StackRecord, new_components: Iterable[ComponentRecord] = ()) -> None:
@@ -263,10 +264,11 @@ class LocalStore:
     def components(self, component_type: StackComponentType) -> list[ComponentRecord]:
         """All components of a type, sorted by name."""
         result = []
-        for name, (path, data) in read_folder(self._component_dir(component_type)).items():
-            record = ComponentRecord.from_dict(data, path)
-            record.name = name
-            result.append(record)
+        with gc_paused():
+            for name, (path, data) in read_folder(self._component_dir(component_type)).items():
+                record = ComponentRecord.from_dict(data, path)
+                record.name = name
+                result.append(record)
         return result
 
     def create_component(self, record: ComponentRecord) -> None:
@@ -274,6 +276,35 @@ class LocalStore:
         with self.lock():
             self._check_new_component(record.type, record.name)
             write_toml(self._component_path(record.type, record.name), record.to_dict())
+
+    def create_components(self, records: Iterable[ComponentRecord]) -> None:
+        """Store many new components at once: all of them or, across a crash, none.
+
+        Each name is checked against the store and the batch before anything
+        is written. The batch goes through the journal, whose one durable
+        write makes it all-or-nothing; the files themselves are synced once
+        at the end (see :func:`stackyard.files.sync_files`) instead of one by
+        one, which is what makes a bulk registration fast.
+        """
+        records = list(records)
+        with self.lock():
+            taken: dict[StackComponentType, dict[str, str]] = {}
+            change = self.change(f"registration of {len(records)} stack components")
+            for record in records:
+                names = taken.get(record.type)
+                if names is None:
+                    names = taken[record.type] = {n.lower(): n for n in self.component_names(record.type)}
+                path = self._component_path(record.type, record.name)
+                other = names.get(record.name.lower())
+                if other is not None:
+                    label = record.type.with_article.capitalize()
+                    case = "" if other == record.name else "; names differing only in case are not allowed"
+                    raise StackComponentExistsError(
+                        f"{label} named '{other}' already exists{case}.", kind=record.type.display_name, name=record.name
+                    )
+                names[record.name.lower()] = record.name
+                change.write(path, record.to_dict())
+            change.commit(batch=True)
 
     def _check_new_component(self, component_type: StackComponentType, name: str) -> None:
         label = component_type.with_article.capitalize()

@@ -16,6 +16,7 @@ class LocalArtifactStore(BaseArtifactStore):
     """Keeps artifacts in a folder on this machine."""
 
     FLAVOR: ClassVar[str] = "local"
+    IS_LOCAL: ClassVar[bool] = True  # on this machine's disk: remote workers cannot reach it
     SUPPORTED_SCHEMES: ClassVar[set[str]] = {""}
 
     @classmethod
@@ -28,7 +29,7 @@ class LocalArtifactStore(BaseArtifactStore):
 
     def open(self, path: str, mode: str = "r") -> IO[Any]:
         if any(flag in mode for flag in "wa"):
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _make_parent(path)
         return open(path, mode)  # noqa: SIM115 - the caller closes it
 
     def exists(self, path: str) -> bool:
@@ -71,3 +72,17 @@ class LocalArtifactStore(BaseArtifactStore):
         for folder, dirs, files in os.walk(top):
             dirs.sort()
             yield folder, dirs, sorted(files)
+
+
+def _make_parent(path: str) -> None:
+    """Create the folder ``path`` goes in: one ``mkdir`` when only the last level is new (a new artifact's folder)."""
+    parent = os.path.dirname(path)
+    if not parent:
+        return
+    try:
+        os.mkdir(parent)
+    except FileExistsError:
+        if not os.path.isdir(parent):
+            raise
+    except FileNotFoundError:
+        os.makedirs(parent, exist_ok=True)

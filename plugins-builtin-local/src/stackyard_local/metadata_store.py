@@ -121,6 +121,7 @@ class SQLiteMetadataStore(BaseMetadataStore):
     """Records pipelines, runs, steps and artifacts in a SQLite file (WAL mode)."""
 
     FLAVOR: ClassVar[str] = "sqlite"
+    IS_LOCAL: ClassVar[bool] = True  # on this machine's disk: remote workers cannot reach it
 
     uri: str = attrs.field(metadata={"doc": "path of the SQLite database file (created on first use)"})
     _local: Any = None
@@ -420,8 +421,7 @@ class SQLiteMetadataStore(BaseMetadataStore):
                 " cached_from) VALUES (?, ?, ?, 'cached', ?, ?, ?, ?, ?, ?)",
                 (step_id, run_id, name, now, now, _json(parameters), _dump(list(upstream)), cache_key, cached_from),
             )
-            _link(conn, step_id, inputs, "input")
-            _link(conn, step_id, outputs, "output")
+            _link(conn, step_id, inputs, "input", outputs)  # one statement for both directions
         return step_id
 
     def record_attempt(self, step_id: str, attempt: int) -> None:
@@ -481,9 +481,30 @@ class SQLiteMetadataStore(BaseMetadataStore):
 
     def find_cached_steps(self, cache_key: str, limit: int = 3) -> list[dict[str, Any]]:
         return self._query(
-            "SELECT * FROM steps WHERE cache_key = ? AND status = 'completed' ORDER BY ended DESC LIMIT ?",
+            "SELECT * FROM steps WHERE cache_key = ? AND status = 'completed' ORDER BY ended DESC, rowid DESC LIMIT ?",
             (cache_key, limit),
         )
+
+    def find_cached_outputs(
+        self, cache_key: str, limit: int = 3
+    ) -> Iterator[tuple[str, dict[str, dict[str, Any]]]]:
+        """The candidates and their outputs in one query (newest first)."""
+        rows = self._query(
+            "SELECT candidates.step_id, step_artifacts.name, step_artifacts.direction, artifacts.*"
+            " FROM (SELECT id AS step_id, ended, rowid AS seq FROM steps WHERE cache_key = ? AND status = 'completed'"
+            " ORDER BY ended DESC, rowid DESC LIMIT ?) AS candidates"
+            " LEFT JOIN step_artifacts ON step_artifacts.step_id = candidates.step_id"
+            " AND step_artifacts.direction = 'output'"
+            " LEFT JOIN artifacts ON artifacts.id = step_artifacts.artifact_id"
+            " ORDER BY candidates.ended DESC, candidates.seq DESC, step_artifacts.rowid",
+            (cache_key, limit),
+        )
+        found: dict[str, dict[str, dict[str, Any]]] = {}
+        for row in rows:
+            outputs = found.setdefault(row.pop("step_id"), {})
+            if row["name"] is not None:  # a step without outputs has one row of NULLs
+                outputs[row["name"]] = row
+        yield from found.items()
 
 
 def _is_empty(path: Path) -> bool:
@@ -492,11 +513,19 @@ def _is_empty(path: Path) -> bool:
     return path.stat().st_size == 0 and (not wal.exists() or wal.stat().st_size == 0)
 
 
-def _link(conn: sqlite3.Connection, step_id: str, artifacts: Mapping[str, str], direction: str) -> None:
-    if artifacts:
+def _link(
+    conn: sqlite3.Connection,
+    step_id: str,
+    artifacts: Mapping[str, str],
+    direction: str,
+    outputs: Mapping[str, str] | None = None,
+) -> None:
+    """Link a step to its artifacts in ``direction`` (and to ``outputs`` as outputs), in one statement."""
+    rows = [(step_id, artifact_id, name, direction) for name, artifact_id in artifacts.items()]
+    rows += [(step_id, artifact_id, name, "output") for name, artifact_id in (outputs or {}).items()]
+    if rows:
         conn.executemany(
-            "INSERT INTO step_artifacts (step_id, artifact_id, name, direction) VALUES (?, ?, ?, ?)",
-            [(step_id, artifact_id, name, direction) for name, artifact_id in artifacts.items()],
+            "INSERT INTO step_artifacts (step_id, artifact_id, name, direction) VALUES (?, ?, ?, ?)", rows
         )
 
 
@@ -508,9 +537,14 @@ def _json(value: str | Mapping[str, Any]) -> str:
     return value if isinstance(value, str) else _dump(value)
 
 
+_EMPTY_JSON: dict[str, Any] = {"{}": dict, "[]": list}
+
+
 def _row(row: sqlite3.Row) -> dict[str, Any]:
     result = dict(row)
-    for key in _JSON_COLUMNS & result.keys():
-        if isinstance(result[key], str):
-            result[key] = json.loads(result[key])
+    for key in _JSON_COLUMNS.intersection(row.keys()):
+        value = result[key]
+        if isinstance(value, str):
+            empty = _EMPTY_JSON.get(value)
+            result[key] = empty() if empty is not None else json.loads(value)
     return result

@@ -39,3 +39,10 @@ def stackyard_step_operator_flavors() -> list[type]:
     from stackyard_local.step_operator import LocalStepOperator
 
     return [LocalStepOperator]
+
+
+@hookimpl
+def stackyard_container_registry_flavors() -> list[type]:
+    from stackyard_local.container_registry import DefaultContainerRegistry
+
+    return [DefaultContainerRegistry]

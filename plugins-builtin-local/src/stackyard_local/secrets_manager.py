@@ -26,6 +26,7 @@ class LocalSecretsManager(BaseSecretsManager):
     """Keeps secrets in a JSON file on this machine (mode 0600); for development, not production."""
 
     FLAVOR: ClassVar[str] = "local"
+    IS_LOCAL: ClassVar[bool] = True  # on this machine's disk: remote workers cannot reach it
 
     path: str
     """The JSON file holding the secrets (created with mode 0600)."""

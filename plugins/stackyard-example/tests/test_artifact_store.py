@@ -56,3 +56,18 @@ def test_listing_flavors_does_not_import_fsspec(stackyard_config):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("path", ["s3://bucket/artifacts", "gs://bucket/x", "az://container/x"])
+def test_object_stores_are_refused_naming_what_to_use(path):
+    with pytest.raises(ValueError, match="object store") as info:
+        FsspecArtifactStore(name="x", path=path)
+    if path.startswith("s3://"):
+        assert "stackyard-s3" in str(info.value)
+
+
+def test_registering_an_s3_path_from_the_cli_names_stackyard_s3(stackyard_cli):
+    result = stackyard_cli("artifact-store", "register", "shared", "--flavor=fsspec", "--path=s3://ml-artifacts")
+    assert result.exit_code != 0
+    assert "stackyard-s3" in result.output and "Traceback" not in result.output
+    assert "shared" not in stackyard_cli("artifact-store", "list").output

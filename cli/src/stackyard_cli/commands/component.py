@@ -19,6 +19,7 @@ from stackyard.enums import StackComponentType
 from stackyard_cli import output
 from stackyard_cli.completion import component_completer, flavor_completer
 from stackyard_cli.errors import UserError
+from stackyard_cli.group import Group
 from stackyard_cli.params import parse_parameters
 from stackyard_cli.session import open_repository
 from stackyard_cli.views import Column, Record, View, render
@@ -42,7 +43,7 @@ def component_group(type_value: str) -> click.Group:
     return group
 
 
-class TypedGroup(click.Group):
+class TypedGroup(Group):
     """A group of commands shared by every component type; hands them out with help naming the type."""
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
@@ -119,8 +120,7 @@ def register(name: str, flavor_name: str, parameters: tuple[str, ...]) -> None:
     kind = _kind()
     config = parse_parameters(parameters)
     repo = open_repository()
-    flavor = repo.get_flavor(kind, flavor_name)
-    repo.register_stack_component(flavor.create(name, config))
+    repo.register_stack_component_from_config(kind, name, flavor_name, config)
     output.success(_fill("{Type}", kind) + f" '{name}' successfully registered!")
 
 
@@ -140,7 +140,12 @@ def list_components(output_format: str) -> None:
         Column("UUID", "uuid", shrink=True),
         *(_config_column(key, shrink=True) for key in keys),
     ]
-    render(data, output_format, View(columns, active=True))
+    empty = _fill(
+        "No {types} are registered in this profile. Register one with: stackyard {cli} register NAME "
+        "--flavor=FLAVOR (flavors: stackyard {cli} flavor list).",
+        kind,
+    )
+    render(data, output_format, View(columns, active=True, empty=empty))
 
 
 @click.command()
@@ -237,7 +242,7 @@ def list_flavors(output_format: str) -> None:
     data = [_flavor_data(f) for f in repo.get_flavors(kind)]
     _warn_plugin_problems(repo, kind)
     columns = [Column("FLAVOR", "name"), Column("PACKAGE", _package_label), Column("DESCRIPTION", "description", shrink=True)]
-    render(data, output_format, View(columns))
+    render(data, output_format, View(columns, empty=no_flavors_hint(kind)))
 
 
 @flavor.command(name="describe")
@@ -374,8 +379,18 @@ def _format_value(value: Any) -> str:
     return json.dumps(value, default=str)
 
 
-def _warn_plugin_problems(repo: Repository, kind: StackComponentType) -> None:
-    for plugin in repo.get_plugins():
+def no_flavors_hint(kind: StackComponentType | None = None) -> str:
+    """What to do when no flavor (of ``kind``) is installed."""
+    what = f"{kind.display_name} flavors" if kind else "flavors"
+    return (
+        f"No {what} are installed. Install a package that provides one (pip install PACKAGE), "
+        "see what is installed with stackyard plugin list, or write one: stackyard plugin new NAME --type TYPE."
+    )
+
+
+def _warn_plugin_problems(repo: Repository, kind: StackComponentType, *, failures: bool = True) -> None:
+    """Warn of failed plugins (with ``failures``) and of clashing flavors of ``kind``."""
+    for plugin in repo.get_plugins() if failures else ():
         if plugin.status == "failed":
             output.warning(
                 f"Plugin '{plugin.name}' ({plugin.package} {plugin.version}) failed: {(plugin.error or '').rstrip('.')}. "

@@ -15,6 +15,7 @@ import click
 from stackyard_cli import output
 from stackyard_cli.completion import _safe, complete_stacks
 from stackyard_cli.errors import UserError
+from stackyard_cli.group import Group
 from stackyard_cli.session import open_repository
 from stackyard_cli.views import Column, View, render
 
@@ -63,7 +64,7 @@ def _complete_runs(ctx: click.Context, param: click.Parameter, incomplete: str) 
     return _safe(lambda: [r.name for r in reversed(Repository().get_runs())], incomplete)
 
 
-@click.group()
+@click.group(cls=Group)
 def pipeline() -> None:
     """Run pipelines and inspect their runs.
 
@@ -82,6 +83,10 @@ def pipeline() -> None:
 @click.option("--run-name", help="Name of the run (default: PIPELINE-timestamp).")
 @click.option("--no-cache", is_flag=True, help="Run every step, even unchanged ones.")
 @click.option("--stack", "stack_name", metavar="NAME", shell_complete=complete_stacks, help="Run on this stack instead of the active one.")
+@click.option(
+    "--output", "output_format", type=click.Choice(output.OUTPUT_FORMATS), default="table", show_default=True,
+    help="Print a summary line, or the run (name, status, steps) as data for scripts, also when it fails.",
+)
 @_warnings_as_lines()
 def run(
     spec: str,
@@ -91,6 +96,7 @@ def run(
     run_name: str | None,
     no_cache: bool,
     stack_name: str | None,
+    output_format: str,
 ) -> None:
     """Run the pipeline PIPELINE defined in FILE.py on the active stack.
 
@@ -137,9 +143,14 @@ def run(
     try:
         result = instance.run(stack=stack, run_name=name, enable_cache=enable_cache, **runtime)
     except PipelineRunFailedError as exc:
+        if output_format != "table":
+            output.print_data(exc.run.to_dict(), output_format)
         raise _failed_run(exc.run, exc) from exc
     except (Exception, KeyboardInterrupt) as exc:
         raise _run_failure(repo, stack, name, exc) from exc
+    if output_format != "table":
+        output.print_data(result.to_dict(), output_format)
+        return
     steps = result.steps
     cached = sum(1 for s in steps if s.is_cached)
     output.success(

@@ -9,6 +9,7 @@ import click
 from stackyard.enums import StackComponentType
 from stackyard_cli import output
 from stackyard_cli.errors import UserError
+from stackyard_cli.group import Group
 from stackyard_cli.views import Column, View, render
 
 if TYPE_CHECKING:
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from stackyard.repository import Repository
 
 
-@click.group()
+@click.group(cls=Group)
 def plugin() -> None:
     """List, install and uninstall flavor packages; start a new one."""
 
@@ -35,10 +36,9 @@ def list_plugins(output_format: str) -> None:
     data = [_plugin_data(p, conflicts) for p in plugins]
     columns = [
         Column("PLUGIN", "name"),
-        Column("PACKAGE", "package"),
-        Column("VERSION", "version"),
-        Column("HOOKS", "hooks"),
-        Column("FLAVORS", "flavors"),
+        Column("PACKAGE", lambda r: f"{r['package']} {r['version']}"),
+        Column("HOOKS", "hooks", wrap=True),
+        Column("FLAVORS", "flavors", wrap=True),
         Column("STATUS", "status", wrap=True),  # names are never cut
     ]
     view = View(

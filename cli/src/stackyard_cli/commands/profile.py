@@ -10,6 +10,7 @@ import click
 from stackyard.profiles import STORE_TYPES
 from stackyard_cli import output
 from stackyard_cli.completion import complete_profiles
+from stackyard_cli.group import Group
 from stackyard_cli.session import open_repository
 from stackyard_cli.views import Column, View, render
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     from stackyard.repository import Repository
 
 
-@click.group()
+@click.group(cls=Group)
 def profile() -> None:
     """Create, list and activate profiles.
 

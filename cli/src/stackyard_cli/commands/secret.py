@@ -16,6 +16,7 @@ import click
 
 from stackyard_cli import output
 from stackyard_cli.errors import UserError
+from stackyard_cli.group import Group
 from stackyard_cli.session import open_repository
 from stackyard_cli.views import Column, View, render
 
@@ -31,7 +32,7 @@ VALUES_HELP = (
 )
 
 
-@click.group()
+@click.group(cls=Group)
 def secret() -> None:
     """Register, list, show, update and delete secrets of the active stack's secrets manager.
 

@@ -12,6 +12,7 @@ from stackyard.enums import StackComponentType
 from stackyard_cli import output
 from stackyard_cli.completion import complete_stacks, component_completer
 from stackyard_cli.errors import UserError
+from stackyard_cli.group import Group
 from stackyard_cli.session import open_repository
 from stackyard_cli.views import Column, View, render
 
@@ -59,7 +60,7 @@ def _chosen(values: dict[str, Any]) -> dict[StackComponentType, Any]:
     return {t: values[t.value] for t, _ in COMPONENT_OPTIONS if values.get(t.value)}
 
 
-@click.group()
+@click.group(cls=Group)
 def stack() -> None:
     """Register, list, activate and share stacks.
 
@@ -89,7 +90,7 @@ def list_stacks(output_format: str) -> None:
     repo = open_repository()
     active = _active_stack_name(repo)
     data = [
-        {"name": name, "active": name == active, "components": {t.value: n for t, n in sorted(c.items())}}
+        {"name": name, "active": name == active, "components": dict(sorted((t.value, n) for t, n in c.items()))}
         for name, c in repo.stack_configurations.items()
     ]
     in_use = sorted({t for record in data for t in record["components"]})

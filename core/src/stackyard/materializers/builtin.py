@@ -42,8 +42,9 @@ class BuiltInMaterializer(BaseMaterializer):
 
     def save(self, data: Any) -> None:
         if json_round_trips(data):
+            text = json.dumps(data)  # one write: json.dump writes (and the artifact hashes) piece by piece
             with self.open(_JSON_FILE, "w") as f:
-                json.dump(data, f)
+                f.write(text)
             return
         self.warn(
             f"This {type(data).__name__} does not round-trip through JSON exactly, so it was "

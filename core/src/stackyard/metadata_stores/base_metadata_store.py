@@ -32,7 +32,7 @@ liveness existed keeps working: its runs simply never show as crashed.
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
 from stackyard.enums import StackComponentType
@@ -196,3 +196,16 @@ class BaseMetadataStore(StackComponent):
     @abstractmethod
     def find_cached_steps(self, cache_key: str, limit: int = 3) -> list[dict[str, Any]]:
         """Completed steps with this cache key, newest first (the caller checks their outputs)."""
+
+    def find_cached_outputs(
+        self, cache_key: str, limit: int = 3
+    ) -> Iterator[tuple[str, dict[str, dict[str, Any]]]]:
+        """``(step id, output artifacts by name)`` of the steps :meth:`find_cached_steps` finds, newest first.
+
+        Yielded lazily: the caller stops at the first whose outputs are intact.
+        The default calls :meth:`find_cached_steps`, then :meth:`get_artifacts`
+        per candidate; a flavor may answer both with one query.
+        """
+        for candidate in self.find_cached_steps(cache_key, limit):
+            artifacts = self.get_artifacts(candidate["id"])
+            yield candidate["id"], {a["name"]: a for a in artifacts if a["direction"] == "output"}

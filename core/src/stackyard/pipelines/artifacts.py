@@ -21,15 +21,26 @@ if TYPE_CHECKING:
 logger = logging.getLogger("stackyard")
 
 HASH_LIMIT = 64 * 1024 * 1024
-"""Artifacts up to this many bytes get a SHA-256 content hash; larger ones are identified by id.
+"""Artifacts identified by content get a SHA-256 content hash up to this many bytes; larger ones are identified by id.
 
-Files are hashed while they are written (see
+Only outputs of steps that ran without their cache (``enable_cache=False``
+on the step, pipeline or run, or parameters that cannot be pickled) are
+identified by content: see "The content key" in docs/pipelines.md. Files
+are hashed while they are written (see
 :class:`~stackyard.materializers.base_materializer.HashingWriter`), so
 nothing is read back; but SHA-256 itself runs at about 1.4 GB/s, slower
 than writing to the page cache, so hashing a 200 MB array would still cost
 more than writing it. A step whose input is not hashed is cached on the
 artifact's id instead (still a hit when the step that made it came from
 cache).
+"""
+
+FINGERPRINT_LIMIT = 64 * 1024
+"""Artifacts identified by provenance still get a SHA-256 content hash up to this many bytes.
+
+Hashing that much costs a few microseconds, far less than creating the
+file, so small values keep a content hash to show; it is never their
+identity in a cache key.
 """
 
 _warned_types: set[str] = set()
@@ -61,12 +72,16 @@ def write_artifact(
     materializer: type[BaseMaterializer] | None = None,
     *,
     artifact_id: str | None = None,
+    provenance: str | None = None,
 ) -> dict[str, Any]:
     """Write ``value`` into a new folder under ``folder`` (named ``artifact_id``, default: a new id); return its record.
 
     The record has ``id``, ``uri``, ``data_type``, ``materializer``, ``size``,
-    ``content_hash`` (or ``None`` past :data:`HASH_LIMIT`) and ``extra``
-    (the materializer's version, metadata and warnings).
+    ``content_hash`` and ``extra`` (the materializer's version, metadata and
+    warnings). Without ``provenance`` the artifact is identified by content:
+    it is hashed up to :data:`HASH_LIMIT` bytes. With ``provenance`` (see
+    :func:`provenance_key`) that is its identity, recorded as
+    ``extra["provenance"]``, and nothing past :data:`FINGERPRINT_LIMIT` is hashed.
     """
     data_type = type(value)
     registry = get_materializer_registry()
@@ -76,16 +91,17 @@ def write_artifact(
     artifact_id = artifact_id or uuid.uuid4().hex
     uri = f"{folder}/{artifact_id}"
     instance = cls(uri, artifact_store)
-    instance.written, instance.hash_limit = {}, HASH_LIMIT  # hash files as they are written
+    limit = HASH_LIMIT if provenance is None else FINGERPRINT_LIMIT
+    instance.written, instance.hash_limit = {}, limit  # hash files as they are written
     try:
         instance.save(value)  # writing a file creates the folder
     except Exception as exc:
         raise MaterializerError(
             f"{cls.__name__} could not write a {type_path(data_type)} to {uri}: {type(exc).__name__}: {exc}"
         ) from exc
-    if not artifact_store.exists(uri):  # a materializer that wrote no file
+    if not instance.written and not artifact_store.exists(uri):  # a materializer that wrote no file
         artifact_store.makedirs(uri)
-    size, content_hash = measure(artifact_store, uri, instance.written)
+    size, content_hash = measure(artifact_store, uri, instance.written, limit)
     for warning in instance.metadata.get("warnings", ()):
         key = f"{cls.__name__}:{type_path(data_type)}"
         if key not in _warned_types:
@@ -98,14 +114,21 @@ def write_artifact(
         "materializer": materializer_path(cls),
         "size": size,
         "content_hash": content_hash,
-        "extra": {"materializer_version": cls.VERSION, **instance.metadata},
+        "extra": {
+            "materializer_version": cls.VERSION,
+            **instance.metadata,
+            **({"provenance": provenance} if provenance is not None else {}),
+        },
     }
 
 
 def measure(
-    artifact_store: BaseArtifactStore, uri: str, written: Mapping[str, WrittenFile | None] | None = None
+    artifact_store: BaseArtifactStore,
+    uri: str,
+    written: Mapping[str, WrittenFile | None] | None = None,
+    limit: int | None = None,
 ) -> tuple[int, str | None]:
-    """Total size of the files under ``uri``, and their content hash if at most :data:`HASH_LIMIT` bytes.
+    """Total size of the files under ``uri``, and their content hash if at most ``limit`` (default :data:`HASH_LIMIT`) bytes.
 
     The content hash is the SHA-256 of each file's relative name, size and
     SHA-256, in name order. A file's SHA-256 comes from ``written`` (what a
@@ -117,9 +140,10 @@ def measure(
         relative = folder[len(uri):].strip("/")
         files.extend((f"{relative}/{name}" if relative else name, f"{folder}/{name}") for name in names)
     files.sort()
-    sizes = [artifact_store.size(path) for _, path in files]
+    seen_files = written or {}
+    sizes = [_written_size(seen_files.get(name)) or artifact_store.size(path) for name, path in files]
     total = sum(sizes)
-    if total > HASH_LIMIT:
+    if total > (HASH_LIMIT if limit is None else limit):
         return total, None
     digest = hashlib.sha256()
     for (name, path), size in zip(files, sizes):
@@ -134,6 +158,11 @@ def measure(
             file_hash = file_digest.hexdigest()
         digest.update(f"{name}\0{size}\0{file_hash}\n".encode())
     return total, digest.hexdigest()
+
+
+def _written_size(seen: WrittenFile | None) -> int | None:
+    """The size of a file known from what went through its writer (no seek, truncate or short write), else ``None``."""
+    return seen.size if seen is not None and seen.size else None
 
 
 def read_artifact(artifact_store: BaseArtifactStore, record: Mapping[str, Any]) -> Any:
@@ -153,6 +182,18 @@ def read_artifact(artifact_store: BaseArtifactStore, record: Mapping[str, Any]) 
         raise
 
 
+def provenance_key(cache_key: str, output: str) -> str:
+    """The provenance of output ``output`` of a step call with this cache key: what made it, not its bytes."""
+    return f"provenance:{cache_key}:{output}"
+
+
 def identity(record: Mapping[str, Any]) -> str:
-    """What identifies an input artifact in a cache key: its content hash, else its id."""
-    return str(record.get("content_hash") or record["id"])
+    """What identifies an input artifact in a cache key: its provenance, else its content hash, else its id.
+
+    The three never look alike (``provenance:<key>:<output>``, 64 hex digits,
+    32 hex digits), so records written before provenance existed keep their
+    content hash as identity and stay valid cache entries.
+    """
+    extra = record.get("extra")
+    provenance = extra.get("provenance") if isinstance(extra, Mapping) else None
+    return str(provenance or record.get("content_hash") or record["id"])

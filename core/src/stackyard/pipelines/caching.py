@@ -156,10 +156,9 @@ def find_cached_outputs(
     from stackyard.materializers.registry import get_materializer_registry
 
     registry = get_materializer_registry()
-    for candidate in metadata_store.find_cached_steps(key):
-        outputs = {a["name"]: a for a in metadata_store.get_artifacts(candidate["id"]) if a["direction"] == "output"}
+    for step_id, outputs in metadata_store.find_cached_outputs(key):
         if all(_usable(a, artifact_store, registry) for a in outputs.values()):
-            return candidate["id"], outputs
+            return step_id, outputs
     return None
 
 

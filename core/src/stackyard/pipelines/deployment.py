@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from stackyard.exceptions import RemoteStepError, RunOwnerGoneError, StackyardError
 from stackyard.metadata_stores.liveness import owner_is_gone
-from stackyard.pipelines.artifacts import read_artifact, write_artifact
+from stackyard.pipelines.artifacts import provenance_key, read_artifact, write_artifact
 from stackyard.pipelines.caching import (
     UncacheableParametersError,
     cache_key,
@@ -99,6 +99,10 @@ class PipelineDeployment:
         """The steps that must have finished before step ``name`` may start."""
         return self.pipeline.graph.upstream(name)
 
+    def step_resources(self, name: str) -> dict[str, float]:
+        """What step ``name`` asked for with ``@step(resources=...)`` (empty: nothing said)."""
+        return dict(self.pipeline.graph[name].step.resources)
+
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_outputs"] = {}
@@ -162,7 +166,7 @@ class PipelineDeployment:
             while True:
                 final = attempt > invocation.step.retries
                 try:
-                    records = self._attempt(invocation, inputs, step_id, attempt, final, log)
+                    records = self._attempt(invocation, inputs, step_id, attempt, final, log, key if caching else None)
                     break
                 except Exception as exc:
                     if final:
@@ -191,10 +195,14 @@ class PipelineDeployment:
         attempt: int,
         final: bool,
         log: Any,
+        key: str | None = None,
     ) -> dict[str, dict[str, Any]]:
-        """One try of the step: here, or through the stack's step operator if the step names one."""
+        """One try of the step: here, or through the stack's step operator if the step names one.
+
+        ``key``: the step's cache key if it ran with its cache on (its outputs are then identified by provenance).
+        """
         if invocation.step.step_operator is None:
-            return self._execute(invocation, inputs, step_id, attempt, final=final)
+            return self._execute(invocation, inputs, step_id, attempt, final=final, key=key)
         from stackyard.pipelines.entrypoint import error_of, operator_folder, read_result, write_payload
 
         operator, artifact_store = self.stack.step_operator, self.stack.artifact_store
@@ -215,7 +223,13 @@ class PipelineDeployment:
         """
         invocation = self.pipeline.graph[name]
         inputs = {arg: self._output_record(producer, output) for arg, (producer, output) in invocation.inputs.items()}
-        return {"records": self._execute(invocation, inputs, step_id, attempt, final=final)}
+        key = None
+        if self.enable_cache and invocation.step.enable_cache:
+            try:
+                key = cache_key(invocation, inputs, self.stack.artifact_store)  # type: ignore[arg-type]
+            except UncacheableParametersError:
+                pass
+        return {"records": self._execute(invocation, inputs, step_id, attempt, final=final, key=key)}
 
     def _store_logs(self, step_id: str, name: str, text: str) -> None:
         """Write what the step printed and logged to the artifact store and record where (a failure only warns)."""
@@ -263,7 +277,9 @@ class PipelineDeployment:
         attempt: int = 1,
         *,
         final: bool = True,
+        key: str | None = None,
     ) -> dict[str, dict[str, Any]]:
+        """Run the step here and write its outputs (identified by provenance if ``key``, else by content)."""
         stack = self.stack
         artifact_store = stack.artifact_store
         assert artifact_store is not None
@@ -288,7 +304,8 @@ class PipelineDeployment:
                     output: {
                         "name": output,
                         **write_artifact(
-                            artifact_store, f"{base}/{output}", value, explicit.get(output), artifact_id=ids[output]
+                            artifact_store, f"{base}/{output}", value, explicit.get(output), artifact_id=ids[output],
+                            provenance=provenance_key(key, output) if key is not None else None,
                         ),
                     }
                     for output, value in outputs.items()

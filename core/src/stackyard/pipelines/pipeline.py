@@ -110,18 +110,22 @@ class PipelineInstance:
         stack: Stack | None = None,
         run_name: str | None = None,
         enable_cache: bool | None = None,
+        progress: bool | None = None,
         **runtime_configuration: Any,
     ) -> PipelineRunView:
         """Run on ``stack`` (default: the active one) and return the finished run.
 
         Every other keyword is a runtime option handed to every stack component.
         ``enable_cache=False`` re-runs every step; a failing step's exception
-        is re-raised after the run is recorded as failed.
+        is re-raised after the run is recorded as failed. A line per step goes
+        to stderr while it runs; ``progress=False`` (or the environment variable
+        ``STACKYARD_PROGRESS=0``) silences it.
         """
         from stackyard.pipelines.runner import run_pipeline
 
         return run_pipeline(
-            self, stack=stack, run_name=run_name, enable_cache=enable_cache, options=runtime_configuration
+            self, stack=stack, run_name=run_name, enable_cache=enable_cache, options=runtime_configuration,
+            progress=progress,
         )
 
     def __repr__(self) -> str:

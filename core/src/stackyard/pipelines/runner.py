@@ -46,8 +46,27 @@ def run_pipeline(
     run_name: str | None = None,
     enable_cache: bool | None = None,
     options: Mapping[str, Any] | None = None,
+    progress: bool | None = None,
 ) -> PipelineRunView:
-    """Run ``instance`` on ``stack`` (default: the active stack); return the finished run."""
+    """Run ``instance`` on ``stack`` (default: the active stack); return the finished run.
+
+    ``progress``: show a line per step on stderr (see :mod:`stackyard.pipelines.progress`;
+    default: yes, unless ``STACKYARD_PROGRESS=0``).
+    """
+    from stackyard.pipelines.progress import showing_progress
+
+    with showing_progress(progress):
+        return _run_pipeline(instance, stack=stack, run_name=run_name, enable_cache=enable_cache, options=options)
+
+
+def _run_pipeline(
+    instance: PipelineInstance,
+    *,
+    stack: Stack | None,
+    run_name: str | None,
+    enable_cache: bool | None,
+    options: Mapping[str, Any] | None,
+) -> PipelineRunView:
     from stackyard.post_execution import PipelineRunView
 
     options = dict(options or {})
@@ -58,7 +77,7 @@ def run_pipeline(
     stack.validate()
     stack = _resolve_secrets(stack)  # {{secret.key}} references resolved before anything starts
     _check_step_operators(instance, stack)
-    warn_unknown_options(stack, options, stacklevel=3)
+    warn_unknown_options(stack, options, stacklevel=4)  # caller of run(), through run_pipeline
     options = convert_options(stack, options)
     metadata_store = stack.metadata_store
     orchestrator = stack.orchestrator

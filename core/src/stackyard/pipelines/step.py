@@ -51,6 +51,7 @@ class Step:
         retry_delay: float = 0.0,
         timeout: float | None = None,
         step_operator: str | None = None,
+        resources: Mapping[str, float] | None = None,
     ) -> None:
         self.entrypoint = func
         self.name = name or func.__name__
@@ -71,6 +72,8 @@ class Step:
             validate_name("step operator", step_operator)
         self.step_operator = step_operator
         """The name of the step operator that runs this step (it must be the stack's), or ``None``: the orchestrator."""
+        self.resources = _check_resources(self.name, resources)
+        """What one run of the step needs (``{"GPU": 1, "memory": 2e9}``): a hint orchestrators may honour."""
         self._source_hash: str | None = None
         functools.update_wrapper(self, func)  # type: ignore[arg-type]
 
@@ -241,6 +244,24 @@ def _check_execution(
     return retries, float(retry_delay), None if timeout is None else float(timeout)
 
 
+def _check_resources(name: str, resources: Any) -> dict[str, float]:
+    """``resources`` checked: names are identifiers, values numbers of 0 or more; else a :class:`PipelineDefinitionError`."""
+    if resources is None:
+        return {}
+    if not isinstance(resources, Mapping):
+        raise PipelineDefinitionError(f"Step '{name}': resources must be a dict such as {{'GPU': 1}}, not {resources!r}.")
+    checked: dict[str, float] = {}
+    for key, value in resources.items():
+        if not isinstance(key, str) or not key.isidentifier():
+            raise PipelineDefinitionError(f"Step '{name}': resource name {key!r} must be an identifier such as 'GPU'.")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0 or value == float("inf"):
+            raise PipelineDefinitionError(
+                f"Step '{name}': resource '{key}' must be a number of 0 or more, not {value!r}."
+            )
+        checked[key] = float(value)
+    return checked
+
+
 def _check_hook(owner: str, kind: str, hook: Callable[..., Any] | None) -> Callable[..., Any] | None:
     if hook is not None and not callable(hook):
         raise PipelineDefinitionError(f"'{owner}': {kind} must be a function, not {hook!r}.")
@@ -306,6 +327,7 @@ def step(
     retry_delay: float = 0.0,
     timeout: float | None = None,
     step_operator: str | None = None,
+    resources: Mapping[str, float] | None = None,
 ) -> Callable[[Callable[..., Any]], Step]: ...
 
 
@@ -322,6 +344,7 @@ def step(
     retry_delay: float = 0.0,
     timeout: float | None = None,
     step_operator: str | None = None,
+    resources: Mapping[str, float] | None = None,
 ) -> Step | Callable[[Callable[..., Any]], Step]:
     """Make a function a pipeline step: ``@step`` or ``@step(name=..., enable_cache=False, materializers=...)``.
 
@@ -333,6 +356,8 @@ def step(
     apart; ``timeout`` stops an attempt after that many seconds (see
     :mod:`stackyard.pipelines.timeouts` for how). ``step_operator="gpu"`` hands the
     step to the stack's step operator, which must be named ``gpu``.
+    ``resources={"GPU": 1, "memory": 2e9}`` says what one run of the step needs:
+    orchestrators that schedule on a cluster (``dask``) honour it, the local one ignores it.
     """
     if func is not None:
         return Step(func)
@@ -341,7 +366,7 @@ def step(
         return Step(
             function, name=name, enable_cache=enable_cache, materializers=materializers,
             on_failure=on_failure, on_success=on_success, retries=retries, retry_delay=retry_delay,
-            timeout=timeout, step_operator=step_operator,
+            timeout=timeout, step_operator=step_operator, resources=resources,
         )
 
     return decorate

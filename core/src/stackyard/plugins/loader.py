@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 BUILTIN_COMMANDS = frozenset(
-    {"init", "clean", "profile", "stack", "plugin", "pipeline", "secret", *(t.cli_name for t in StackComponentType)}
+    {"init", "clean", "profile", "stack", "flavor", "plugin", "pipeline", "secret", *(t.cli_name for t in StackComponentType)}
 )
 """The ``stackyard`` commands a plugin cannot take (a CLI test keeps this equal to the CLI's own list)."""
 

@@ -151,6 +151,9 @@ class Stack:
         for component in self._components.values():
             for problem in component.validate_stack(self):
                 found.append(f"{component.TYPE.display_name} '{component.name}': {problem}")
+        from stackyard.container_registries.rules import container_registry_problems
+
+        found.extend(container_registry_problems(self))
         return found
 
     def validate(self) -> None:

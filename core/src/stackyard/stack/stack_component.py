@@ -247,6 +247,10 @@ class StackComponent(metaclass=_ComponentMeta):
     """Runtime options (``pipeline.run(option=...)``) this flavor reads, as name → type
     (``{"max_workers": int}``: converted before the run is recorded) or a set of names (any value)."""
 
+    IS_LOCAL: ClassVar[bool] = False
+    """Whether the component keeps its data on this machine's disk (a local folder, a SQLite file), so
+    processes on other machines cannot reach it; remote orchestrators refuse such stores (see :attr:`is_local`)."""
+
     name: str
     uuid: UUID = attrs.field(factory=uuid4)
 
@@ -261,6 +265,11 @@ class StackComponent(metaclass=_ComponentMeta):
     def type(self) -> StackComponentType:
         """The component's type (``TYPE``)."""
         return self.TYPE
+
+    @property
+    def is_local(self) -> bool:
+        """Whether this component lives on this machine's disk only (``IS_LOCAL``; a flavor may decide per instance)."""
+        return self.IS_LOCAL
 
     @property
     def flavor(self) -> str:
@@ -302,7 +311,7 @@ class StackComponent(metaclass=_ComponentMeta):
         """
         from stackyard.serialization import shorten
 
-        params = parameters(cls)
+        params = parameters(cls, with_docs=False)  # reading docs parses the class's source: not needed here
         problems: list[str] = []
         unknown = sorted(set(config) - set(params) - {"name", "uuid"})
         if unknown:
@@ -413,14 +422,15 @@ class Parameter:
         return f"Parameter({self.describe()})"
 
 
-def parameters(cls: type[StackComponent]) -> dict[str, Parameter]:
+def parameters(cls: type[StackComponent], *, with_docs: bool = True) -> dict[str, Parameter]:
     """The configurable parameters of a flavor class (not name, uuid or runtime state).
 
     A parameter's ``doc`` comes from ``attrs.field(metadata={"doc": ...})`` or,
-    in the plain style, from a string literal right below the field.
+    in the plain style, from a string literal right below the field (read
+    from the class's source, so only ``with_docs``).
     """
     hints = _resolved_types(cls)
-    docs = _attribute_docs(cls)
+    docs = _attribute_docs(cls) if with_docs else {}
     result = {}
     for field in attrs.fields(cls):
         if not field.init or field.name in ("name", "uuid"):

@@ -43,6 +43,7 @@ _SUITES = {
     "ModelDeployerConformance": "model_deployer_conformance",
     "FeatureStoreConformance": "feature_store_conformance",
     "FeatureCase": "feature_store_conformance",
+    "ContainerRegistryConformance": "container_registry_conformance",
 }
 
 __all__ = sorted(_SUITES)
@@ -58,6 +59,7 @@ if TYPE_CHECKING:
         SecretsManagerConformance,
         StepOperatorConformance,
     )
+    from stackyard.testing.container_registry_conformance import ContainerRegistryConformance
     from stackyard.testing.feature_store_conformance import FeatureCase, FeatureStoreConformance
     from stackyard.testing.model_deployer_conformance import ModelDeployerConformance
 

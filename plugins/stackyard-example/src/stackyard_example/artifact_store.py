@@ -1,4 +1,4 @@
-"""The fsspec artifact store: any file system fsspec knows, local or remote."""
+"""The fsspec artifact store: fsspec file systems that have folders (local files, memory)."""
 
 from __future__ import annotations
 
@@ -11,26 +11,36 @@ if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
 
 
+OBJECT_STORES: dict[str, str] = {
+    "s3://": "the 's3' flavor of stackyard-s3 (pip install stackyard-s3)",
+    "gs://": "a flavor written for Google Cloud Storage",
+    "gcs://": "a flavor written for Google Cloud Storage",
+    "az://": "a flavor written for Azure Blob Storage",
+    "abfs://": "a flavor written for Azure Blob Storage",
+}
+"""Object stores fsspec reaches but this flavor does not serve: they have no folders, so ``makedirs``,
+``isdir`` and ``rmtree`` of empty folders do not behave as the artifact store contract requires."""
+
+
 class FsspecArtifactStore(BaseArtifactStore):
-    """Keeps artifacts on any fsspec file system: local paths, memory://, s3://, gs://, ..."""
+    """Keeps artifacts on an fsspec file system with real folders: local paths, file:// and memory://."""
 
     FLAVOR: ClassVar[str] = "fsspec"
-    SUPPORTED_SCHEMES: ClassVar[set[str]] = {
-        "",
-        "file://",
-        "memory://",
-        "s3://",
-        "gs://",
-        "gcs://",
-        "az://",
-        "abfs://",
-        "sftp://",
-    }
+    SUPPORTED_SCHEMES: ClassVar[set[str]] = {"", "file://", "memory://"}
 
     storage_options: dict[str, str] = {}
-    """Options for the file system, e.g. {"endpoint_url": "http://127.0.0.1:9000"} for s3://."""
+    """Options for the file system, e.g. {"skip_instance_cache": "true"}."""
 
     _fs: Any = None
+
+    def __attrs_post_init__(self) -> None:
+        for scheme, instead in OBJECT_STORES.items():
+            if self.path.startswith(scheme):
+                raise ValueError(
+                    f"path: '{self.path}' is an object store, which the fsspec artifact store does not serve "
+                    f"(no folders there); use {instead}"
+                )
+        super().__attrs_post_init__()
 
     @property
     def filesystem(self) -> AbstractFileSystem:

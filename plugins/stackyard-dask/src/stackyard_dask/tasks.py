@@ -1,0 +1,132 @@
+"""What runs on the Dask workers: one task per step, each calling ``deployment.run_step``.
+
+A worker process unpickles a run's deployment once (its threads share it) and
+resolves the stack's secret references there. A step's exception travels back
+as :class:`StepFailed`, which holds only plain data (so it always unpickles on
+the client) plus the exception pickled with cloudpickle; Dask marks every
+downstream task of a failed one as failed without running it. A failing step
+also sets the run's ``stop`` event: steps that have not started yet skip
+themselves (:class:`StepSkipped`), those already running finish.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from stackyard.pipelines.deployment import PipelineDeployment
+
+_deployments: dict[str, PipelineDeployment] = {}
+"""The deployments of the runs this worker process takes part in, by run token."""
+_lock = threading.Lock()
+
+
+class StepFailed(Exception):
+    """Step ``step_name`` raised; ``pickled`` holds its exception (cloudpickle), when it pickles."""
+
+    def __init__(self, step_name: str, type_name: str, message: str, traceback_text: str, pickled: bytes | None) -> None:
+        super().__init__(step_name, type_name, message, traceback_text, pickled)
+        self.step_name, self.type_name, self.message = step_name, type_name, message
+        self.traceback_text, self.pickled = traceback_text, pickled
+
+    @classmethod
+    def of(cls, step_name: str, exc: BaseException) -> StepFailed:
+        import cloudpickle
+
+        kind = type(exc)
+        type_name = kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+        try:
+            message = str(exc)
+        except Exception:  # noqa: BLE001 - a broken __str__ must not hide the failure
+            message = f"<{kind.__qualname__} whose str() failed>"
+        try:
+            pickled: bytes | None = cloudpickle.dumps(exc)
+        except Exception:  # noqa: BLE001
+            pickled = None
+        text = "".join(traceback.format_exception(kind, exc, exc.__traceback__))
+        return cls(step_name, type_name, message, text, pickled)
+
+    def original(self) -> BaseException:
+        """The step's own exception if it unpickles here, else a :class:`~stackyard.exceptions.RemoteStepError`."""
+        import pickle
+
+        from stackyard.exceptions import RemoteStepError
+
+        if self.pickled is not None:
+            try:
+                exc = pickle.loads(self.pickled)  # noqa: S301 - sent by this run's own step
+            except Exception:  # noqa: BLE001 - e.g. an __init__ that needs other arguments
+                pass
+            else:
+                if isinstance(exc, BaseException):
+                    return exc
+        return RemoteStepError(self.step_name, self.type_name, self.message, self.traceback_text)
+
+    def __str__(self) -> str:
+        return f"step '{self.step_name}' failed: {self.type_name}: {self.message}"
+
+
+class CodeNotOnWorkerError(Exception):
+    """A worker could not import what the run's steps need."""
+
+
+class StepSkipped(Exception):
+    """The step did not run: another step of its run failed first (or the run's owner is gone)."""
+
+
+def run_step(token: str, payload: bytes, stop: str, name: str, *upstream: Any) -> str:
+    """Run step ``name`` of the run ``token`` on this worker; ``upstream``: the upstream tasks' results (unused)."""
+    from stackyard.exceptions import RunOwnerGoneError
+
+    if _stopped(stop):
+        raise StepSkipped(f"step '{name}' did not start: another step of the run failed")
+    try:
+        deployment = _deployment(token, payload)
+    except (ImportError, AttributeError) as exc:
+        _stop(stop)
+        raise StepFailed.of(name, CodeNotOnWorkerError(
+            f"The Dask worker cannot load the pipeline's code ({type(exc).__name__}: {exc}); install the "
+            "project's package on the workers, or set the orchestrator's ship_code to true."
+        )) from None
+    try:
+        return deployment.run_step(name).value
+    except RunOwnerGoneError as exc:
+        raise StepSkipped(str(exc)) from None
+    except Exception as exc:  # the step recorded its own traceback; send back plain data
+        _stop(stop)
+        raise StepFailed.of(name, exc) from None
+
+
+def forget(token: str) -> None:
+    """Drop the deployment of a finished run from this worker process."""
+    with _lock:
+        _deployments.pop(token, None)
+
+
+def _deployment(token: str, payload: bytes) -> PipelineDeployment:
+    with _lock:
+        deployment = _deployments.get(token)
+        if deployment is None:
+            from stackyard.secrets import resolve_stack_secrets
+            from stackyard_dask.shipping import loads
+
+            deployment = loads(payload)
+            deployment.stack = resolve_stack_secrets(deployment.stack)  # the payload holds references only
+            for component in deployment.stack:
+                object.__setattr__(component, "_stack", deployment.stack)
+            _deployments[token] = deployment
+        return deployment
+
+
+def _stopped(stop: str) -> bool:
+    from distributed import Event
+
+    return bool(Event(stop).is_set())
+
+
+def _stop(stop: str) -> None:
+    from distributed import Event
+
+    Event(stop).set()
