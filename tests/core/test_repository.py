@@ -384,7 +384,7 @@ def test_custom_flavors_can_be_deregistered(isolated: Path) -> None:
     repo.register_flavor("quiet.Quiet")
     assert [f.name for f in repo.get_flavors("alerter")] == sorted([*installed, "quiet"])
     repo.register_stack_component(repo.get_flavor("alerter", "quiet").create("q", {}))
-    with pytest.raises(InUseError, match="used by 'q'"):
+    with pytest.raises(InUseError, match="used by component 'q'; delete that component first"):
         repo.deregister_flavor("alerter", "quiet")
     repo.deregister_stack_component("alerter", "q")
     repo.deregister_flavor("alerter", "quiet")

@@ -123,3 +123,16 @@ def test_a_relative_repo_path_is_kept_as_the_folder_meant_at_registration(
     result = stackyard_cli("feature-store", "register", "rel", "--flavor=feast", f"--repo_path=./{feature_repo.name}")
     assert result.exit_code == 0, result.output
     assert Repository().get_stack_component("feature_store", "rel").repo_path == str(feature_repo.resolve())
+
+
+def test_reading_features_leaves_the_callers_warning_filters_alone(feature_repo: Path, stackyard_config: Path) -> None:
+    """Importing feast turns on every DeprecationWarning process-wide; the store keeps the caller's filters."""
+    code = (
+        "import sys, warnings\n"
+        "from stackyard_feast.feature_store import FeastFeatureStore\n"
+        "before = list(warnings.filters)\n"
+        f"FeastFeatureStore(name='f', repo_path={str(feature_repo)!r}).feast()\n"
+        "print('feast' in sys.modules, list(warnings.filters) == before)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split()[-2:] == ["True", "True"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -65,9 +66,11 @@ class FeastFeatureStore(BaseFeatureStore):
     def feast(self) -> Any:
         """The ``feast.FeatureStore`` of the repository, for anything this class does not wrap."""
         if self._store is None or self._store_pid != os.getpid():
-            from feast import FeatureStore  # imported when features are read, never when flavors are listed
+            # Imported when features are read, never when flavors are listed.
+            with _callers_warning_filters():
+                from feast import FeatureStore
 
-            self._store = FeatureStore(repo_path=str(self.folder))
+                self._store = FeatureStore(repo_path=str(self.folder))
             self._store_pid = os.getpid()
         return self._store
 
@@ -78,12 +81,12 @@ class FeastFeatureStore(BaseFeatureStore):
 
         Returns a pandas DataFrame: ``entity_df``'s columns plus one per feature.
         """
-        with self._reading(features):
+        with self._reading(features), _callers_warning_filters():
             return self.feast().get_historical_features(entity_df=entity_df, features=list(features)).to_df()
 
     def get_online_features(self, entity_rows: Sequence[dict[str, Any]], features: Sequence[str]) -> dict[str, list[Any]]:
         """The latest materialized values for ``entity_rows``, by feature name (entity keys included)."""
-        with self._reading(features):
+        with self._reading(features), _callers_warning_filters():
             response = self.feast().get_online_features(features=list(features), entity_rows=[dict(r) for r in entity_rows])
             return dict(response.to_dict())
 
@@ -91,20 +94,30 @@ class FeastFeatureStore(BaseFeatureStore):
 
     def apply(self, objects: Sequence[Any]) -> None:
         """Register Feast objects (entities, data sources, feature views) in the repository's registry."""
-        self.feast().apply(list(objects))
+        with _callers_warning_filters():
+            self.feast().apply(list(objects))
 
     def materialize(self, start_date: datetime, end_date: datetime) -> None:
         """Load feature values between the two dates from the offline store into the online store."""
-        self.feast().materialize(start_date=start_date, end_date=end_date)
+        with _callers_warning_filters():
+            self.feast().materialize(start_date=start_date, end_date=end_date)
 
     def materialize_incremental(self, end_date: datetime) -> None:
         """Load feature values since the last materialization up to ``end_date`` into the online store."""
-        self.feast().materialize_incremental(end_date=end_date)
+        with _callers_warning_filters():
+            self.feast().materialize_incremental(end_date=end_date)
 
     # -- helpers --------------------------------------------------------------
 
     def _reading(self, features: Sequence[str]) -> _FeastErrors:
         return _FeastErrors(self.name, features)
+
+
+def _callers_warning_filters() -> warnings.catch_warnings:
+    """Restores the warning filters on exit: feast's modules call ``warnings.simplefilter`` when
+    imported (at ``import feast`` and lazily later), which would show every library's
+    DeprecationWarning in the user's process."""
+    return warnings.catch_warnings()
 
 
 class _FeastErrors:
