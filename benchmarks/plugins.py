@@ -4,7 +4,7 @@ Run: ``.venv/bin/python benchmarks/plugins.py`` (``--runs N``, ``--markdown``)
 in a venv where the packages are installed (``pip install -e
 './plugins/stackyard-mlflow[test]' ...``).
 
-For each of ``stackyard-mlflow``, ``stackyard-apprise`` and ``stackyard-feast``:
+For each flavor package of ``plugins/`` (``PACKAGES``):
 
 - **install size**: the bytes on disk of the package and of every
   distribution it pulls in that the base install (``stackyard``: core, CLI,
@@ -35,9 +35,15 @@ from importlib import metadata
 
 BASE = "stackyard"
 PACKAGES = {
-    "stackyard-mlflow": ("mlflow", "import mlflow"),
+    # package: (the distribution whose version is shown, the import a run pays)
+    "stackyard-dask": ("distributed", "import distributed"),
+    "stackyard-s3": ("s3fs", "import s3fs"),
+    "stackyard-sql": ("sqlalchemy", "import sqlalchemy, alembic.command"),
+    "stackyard-mlflow": ("mlflow-skinny", "import mlflow"),
     "stackyard-apprise": ("apprise", "import apprise; apprise.Apprise().add('json://127.0.0.1/x')"),
     "stackyard-feast": ("feast", "import feast"),
+    "stackyard-serve": ("uvicorn", "import starlette.applications, uvicorn"),
+    "stackyard-dashboard": ("uvicorn", "import starlette.applications, uvicorn"),
 }
 
 
@@ -118,7 +124,7 @@ def main() -> None:
             size = sum(size_of(name) for name in new)
             heavy = timed(code, args.runs, env)
             hooks = timed(f"import {package.replace('-', '_')}.plugin", args.runs, env)
-            version = metadata.version(library if library != "mlflow" else "mlflow-skinny")
+            version = metadata.version(library)
             rows.append((package, f"{library} {version}", len(new), size, heavy, heavy / floor, hooks, hooks / floor))
 
     if args.markdown:

@@ -185,3 +185,35 @@ def test_scaffold_refuses_bad_names_and_existing_folders(tmp_path: Path) -> None
     assert "already exists and is not empty" in again.stderr
     wrong = sh.stackyard("plugin", "new", "x", "--type", "nothing", expect=2)
     assert "nothing" in wrong.stderr
+
+
+def test_plugin_install_of_built_wheels_of_real_flavor_packages(tmp_path: Path) -> None:
+    """`stackyard plugin install` of stackyard-apprise and stackyard-dask wheels into a fresh venv, as a user would."""
+    sh = Shell(fresh_venv_with_stackyard(tmp_path), tmp_path, tmp_path / "config")
+    dist = tmp_path / "dist"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(dist),
+         str(REPOSITORY / "plugins" / "stackyard-apprise"), str(REPOSITORY / "plugins" / "stackyard-dask")],
+        check=True,
+    )
+    (apprise_wheel,) = dist.glob("stackyard_apprise-0.1.0-*.whl")
+    (dask_wheel,) = dist.glob("stackyard_dask-0.1.0-*.whl")
+
+    for wheel, package, flavor in ((apprise_wheel, "stackyard-apprise", "apprise"), (dask_wheel, "stackyard-dask", "dask")):
+        installed = sh.stackyard("plugin", "install", str(wheel))
+        assert "New flavors" in installed.stdout and flavor in installed.stdout, installed.stdout
+        assert f"{package} 0.1.0" in installed.stdout
+
+    plugins = {p["package"]: p for p in json.loads(sh.stackyard("plugin", "list", "--output", "json").stdout)}
+    assert set(plugins) == {"stackyard-local", "stackyard-apprise", "stackyard-dask"}
+    assert plugins["stackyard-apprise"]["status"] == plugins["stackyard-dask"]["status"] == "loaded"
+    flavors = {(f["type"], f["name"]) for f in json.loads(sh.stackyard("flavor", "list", "--output", "json").stdout)}
+    assert {("alerter", "apprise"), ("orchestrator", "dask"), ("step_operator", "dask")} <= flavors
+
+    # the installed dependencies work: a Dask orchestrator runs a pipeline on a cluster it starts
+    sh.stackyard("orchestrator", "register", "cluster", "--flavor=dask", "--n_workers=1", "--processes=false")
+    sh.stackyard("stack", "register", "on-dask", "-o", "cluster", "-a", "default", "-m", "default", "--set")
+    (tmp_path / "pipe.py").write_text(textwrap.dedent(PIPELINE))
+    sh.stackyard("pipeline", "run", "pipe.py:sum_pipeline", "--param", "count=4")
+    runs = json.loads(sh.stackyard("pipeline", "runs", "sum_pipeline", "--output", "json").stdout)
+    assert [run["status"] for run in runs] == ["completed"]
