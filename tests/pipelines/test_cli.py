@@ -121,7 +121,10 @@ def test_list_runs_and_describe(cli: CliRunner, pipeline_file: Path) -> None:
     assert "sum_pipeline" in listed.output and "second" in listed.output and "cached" in listed.output
     runs = invoke(cli, "runs", "sum_pipeline")
     lines = [line for line in runs.output.splitlines() if "sum_pipeline" in line]
-    assert "first" in lines[0] and "second" in lines[1]
+    assert "second" in lines[0] and "first" in lines[1]  # newest first
+    newest = invoke(cli, "runs", "--limit", "1")
+    shown = [line.split("│")[0] for line in newest.output.splitlines() if "sum_pipeline" in line]
+    assert len(shown) == 1 and "second" in shown[0]
     described = invoke(cli, "run-describe", "second")
     assert "Status:     cached" in described.output
     uri = Repository().get_run("second").get_step("total").output.uri

@@ -28,6 +28,7 @@ from stackyard.profiles import GlobalConfig, Profile
 if TYPE_CHECKING:
     from stackyard.catalog import Catalog
     from stackyard.flavor_resolver import FlavorResolver
+    from stackyard.metadata_stores.copy import CopyReport
     from stackyard.plugins import CliCommand, Flavor, FlavorConflict, PluginInfo, PluginRegistry
     from stackyard.post_execution import PipelineRunView, PipelineView
     from stackyard.records import ComponentRecord
@@ -427,6 +428,25 @@ class Repository:
         from stackyard import post_execution
 
         return post_execution.get_run(stack or post_execution.active_context(self), name_or_id)
+
+    def get_latest_runs(
+        self, pipeline_name: str | None = None, limit: int = 50, stack: Stack | None = None
+    ) -> list[PipelineRunView]:
+        """The ``limit`` newest runs of one pipeline, or of all, newest first (only those are read)."""
+        from stackyard import post_execution
+        from stackyard.post_execution import PipelineRunView
+
+        context = post_execution.stack_context(stack or post_execution.active_context(self))
+        return [PipelineRunView(r, context) for r in context.metadata_store.get_latest_runs(pipeline_name, limit)]
+
+    def copy_metadata(self, source: str, target: str) -> CopyReport:
+        """Copy every run recorded by metadata store ``source`` into metadata store ``target`` (component names).
+
+        Idempotent: runs already in ``target`` are skipped. See :mod:`stackyard.metadata_stores.copy`.
+        """
+        from stackyard.metadata_stores.copy import copy_between
+
+        return copy_between(self, source, target)
 
 
 def _normalized(package: str) -> str:

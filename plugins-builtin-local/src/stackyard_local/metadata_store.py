@@ -460,6 +460,12 @@ class SQLiteMetadataStore(BaseMetadataStore):
             return self._query(_RUN_SELECT + " ORDER BY runs.started, runs.rowid")
         return self._query(_RUN_SELECT + " WHERE pipelines.name = ? ORDER BY runs.started, runs.rowid", (pipeline_name,))
 
+    def get_latest_runs(self, pipeline_name: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        order = " ORDER BY runs.started DESC, runs.rowid DESC LIMIT ?"
+        if pipeline_name is None:
+            return self._query(_RUN_SELECT + order, (max(int(limit), 0),))
+        return self._query(_RUN_SELECT + " WHERE pipelines.name = ?" + order, (pipeline_name, max(int(limit), 0)))
+
     def get_run(self, name_or_id: str) -> dict[str, Any] | None:
         rows = self._query(_RUN_SELECT + " WHERE runs.id = ? OR runs.name = ?", (name_or_id, name_or_id))
         return rows[0] if rows else None

@@ -36,7 +36,11 @@ def component_group(type_value: str) -> click.Group:
     """The command group of one stack component type."""
     kind = StackComponentType.parse(type_value)
     group = ComponentGroup(kind, name=kind.cli_name, commands=COMMANDS, help=_fill(GROUP_HELP, kind))
-    if kind is StackComponentType.MODEL_DEPLOYER:  # its servers: stackyard model-deployer models ...
+    if kind is StackComponentType.METADATA_STORE:
+        from stackyard_cli.commands.metadata_store import copy_runs
+
+        group.add_command(copy_runs)
+    elif kind is StackComponentType.MODEL_DEPLOYER:  # its servers: stackyard model-deployer models ...
         from stackyard_cli.commands.models import models
 
         group.add_command(models)

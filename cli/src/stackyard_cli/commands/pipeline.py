@@ -223,14 +223,18 @@ def list_pipelines(output_format: str) -> None:
         render(data, output_format, view)
 
 
-@pipeline.command(short_help="List the runs of a pipeline (or of all), oldest first.")
+@pipeline.command(short_help="List the newest runs of a pipeline (or of all), newest first.")
 @click.argument("name", required=False, shell_complete=_complete_pipelines)
+@click.option("--limit", "-n", type=click.IntRange(min=1), default=50, show_default=True,
+              help="How many of the newest runs to show.")
 @output.output_option
-def runs(name: str | None, output_format: str) -> None:
-    """List the runs of pipeline NAME (or of every pipeline), oldest first."""
+def runs(name: str | None, limit: int, output_format: str) -> None:
+    """List the newest runs of pipeline NAME (or of every pipeline), newest first."""
     with _user_errors():
         repo = open_repository()
-        found = repo.get_pipeline(name).runs if name else repo.get_runs()
+        found = repo.get_latest_runs(name, limit=limit)
+        if name and not found:
+            repo.get_pipeline(name)  # names the pipelines that have runs
         columns = [
             Column("RUN NAME", "name", shrink=True),
             Column("PIPELINE", "pipeline"),

@@ -177,6 +177,13 @@ class BaseMetadataStore(StackComponent):
     def get_runs(self, pipeline_name: str | None = None) -> list[dict[str, Any]]:
         """Runs (of one pipeline, or all), oldest first."""
 
+    def get_latest_runs(self, pipeline_name: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        """The ``limit`` newest runs (of one pipeline, or all), newest first.
+
+        The default reads every run with :meth:`get_runs`; a flavor should ask its database for just these.
+        """
+        return list(reversed(self.get_runs(pipeline_name)))[: max(int(limit), 0)]
+
     @abstractmethod
     def get_run(self, name_or_id: str) -> dict[str, Any] | None:
         """One run by name or id, or ``None``."""
@@ -209,3 +216,15 @@ class BaseMetadataStore(StackComponent):
         for candidate in self.find_cached_steps(cache_key, limit):
             artifacts = self.get_artifacts(candidate["id"])
             yield candidate["id"], {a["name"]: a for a in artifacts if a["direction"] == "output"}
+
+    # -- copying runs in (stackyard.metadata_stores.copy) -----------------------------
+
+    def import_run(self, bundle: Mapping[str, Any]) -> bool:
+        """Record a run copied from another store as it was: same ids, times, statuses, artifacts and metadata.
+
+        ``bundle`` is made by :func:`stackyard.metadata_stores.copy.export_run`.
+        Returns ``False`` (recording nothing) if a run with that id is already
+        here, so copying again copies nothing twice. The default raises
+        ``NotImplementedError``: the flavor cannot receive copied runs.
+        """
+        raise NotImplementedError(f"The {type(self).FLAVOR} metadata store cannot receive copied runs.")

@@ -60,6 +60,13 @@ class StoreContext:
             missing = "metadata store" if metadata_name is None else "artifact store"
             raise StackValidationError(f"Stack '{name}' has no {missing}, so it has no pipeline runs to read.")
         metadata_store = repository.load_stack_component(StackComponentType.METADATA_STORE, metadata_name)
+        secrets_name = components.get(StackComponentType.SECRETS_MANAGER)
+        if secrets_name is not None:  # a password of a database server: resolved from the stack's secrets manager
+            from stackyard.secrets import references_of, resolve_component
+
+            if references_of(metadata_store):
+                manager = repository.load_stack_component(StackComponentType.SECRETS_MANAGER, secrets_name)
+                metadata_store = resolve_component(metadata_store, manager)  # type: ignore[arg-type]
         loaded: list[BaseArtifactStore] = []
 
         def load_artifact_store() -> BaseArtifactStore:
