@@ -233,10 +233,27 @@ def test_rename_updates_the_stacks_that_use_it(ok, fails, config_dir: Path) -> N
 
 def test_delete_refuses_a_component_in_use(ok, fails, config_dir: Path) -> None:
     result = fails("artifact-store", "delete", "default")
-    assert "Error: The artifact store 'default' is used by stack 'default'; remove it from them first." in result.stderr
+    assert "Error: The artifact store 'default' is used by stack 'default'; remove it from that stack first." in result.stderr
     assert component_file(config_dir, "artifact_store", "default").exists()
+    ok("stack", "copy", "default", "twin")
+    result = fails("artifact-store", "delete", "default")
+    assert (
+        "Error: The artifact store 'default' is used by stacks 'default', 'twin'; remove it from those stacks first."
+        in result.stderr
+    )
     ok("artifact-store", "register", "spare", "--flavor", "local", "--path", "/tmp/spare")
     result = ok("artifact-store", "delete", "spare")
     assert "Deregistered stack component with type 'artifact_store' and name 'spare'." in result.stderr
     assert result.stdout == "Artifact store 'spare' deleted.\n"
     assert "Error: No artifact store named 'spare'." in fails("artifact-store", "delete", "spare").stderr
+
+
+def test_a_none_default_reads_none_in_tables_and_null_in_json(ok) -> None:
+    """One form for None in what people read (as in the TYPE column), JSON's own null for scripts."""
+    rows = {row[0]: row for row in table_rows(ok("step-operator", "flavor", "describe", "local").stdout)}
+    assert rows["memory_limit"][1:4] == ["str | None", "None", "no"]
+    data = json.loads(ok("step-operator", "flavor", "describe", "local", "--output", "json").stdout)
+    assert {p["name"]: p["default"] for p in data["parameters"]}["memory_limit"] is None
+    ok("step-operator", "register", "sub", "--flavor", "local", "--memory_limit=1G")
+    result = ok("step-operator", "remove-attribute", "sub", "memory_limit")
+    assert result.stdout == "Removed from step operator 'sub': now memory_limit=None (the defaults).\n"

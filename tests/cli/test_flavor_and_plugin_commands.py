@@ -81,7 +81,9 @@ def test_flavor_describe_lists_every_parameter(ok, fails, acme: str) -> None:
     }
     assert data["parameters"][3]["default"] == 3
     result = fails("alerter", "flavor", "describe", "ech")
-    assert "Error: No alerter flavor named 'ech'. Did you mean 'echo'? Available: echo." in result.stderr
+    installed = [row[0] for row in table_rows(ok("alerter", "flavor", "list").stdout)]  # stackyard-apprise's too
+    assert "echo" in installed
+    assert f"Error: No alerter flavor named 'ech'. Did you mean 'echo'? Available: {', '.join(installed)}." in result.stderr
 
 
 def test_flavor_register_from_an_import_path(ok, flavor_module) -> None:
@@ -102,7 +104,11 @@ def test_flavor_delete_forgets_a_custom_flavor_once_unused(ok, fails, flavor_mod
     module = flavor_module("my_stores_d", CUSTOM_STORE)
     ok("artifact-store", "flavor", "register", f"{module}.MirroredStore")
     ok("artifact-store", "register", "twin", "--flavor", "mirrored", "--path", "/tmp/a", "--mirror", "/tmp/b")
-    assert "is used by 'twin'" in fails("artifact-store", "flavor", "delete", "mirrored").stderr
+    assert "is used by component 'twin'; delete that component first." in fails("artifact-store", "flavor", "delete", "mirrored").stderr
+    ok("artifact-store", "register", "triplet", "--flavor", "mirrored", "--path", "/tmp/c", "--mirror", "/tmp/d")
+    result = fails("artifact-store", "flavor", "delete", "mirrored")
+    assert "is used by components 'triplet', 'twin'; delete those components first." in result.stderr
+    ok("artifact-store", "delete", "triplet")
     ok("artifact-store", "delete", "twin")
     assert ok("artifact-store", "flavor", "delete", "mirrored").stdout == "Custom artifact store flavor 'mirrored' deleted.\n"
     assert "mirrored" not in ok("artifact-store", "flavor", "list").stdout
@@ -179,7 +185,20 @@ def test_plugin_new_writes_a_flavor_package(ok, fails, tmp_path) -> None:
     assert (target / "src" / "stackyard_acme" / "alerter.py").is_file()
     assert "already exists and is not empty" in fails("plugin", "new", "acme", "-t", "alerter", "--dir", str(tmp_path)).stderr
     assert "cannot name a package" in fails("plugin", "new", "Not A Name", "-t", "alerter", "--dir", str(tmp_path)).stderr
+    assert "cannot name a package" in fails("plugin", "new", "1acme", "-t", "alerter", "--dir", str(tmp_path)).stderr
+    assert "cannot name a package" in fails("plugin", "new", "acme-", "-t", "alerter", "--dir", str(tmp_path)).stderr
     assert "Invalid value for '--type'" in fails("plugin", "new", "x", "-t", "spaceship", code=2).stderr
+
+
+@pytest.mark.parametrize("name", ["Acme_X", "acme.x", "Stackyard-ACME--x", "stackyard_acme_x"])
+def test_plugin_new_normalises_a_name_as_pip_does(ok, tmp_path, name: str) -> None:
+    """Every spelling pip treats as one project (PEP 503) writes the one package stackyard-acme-x."""
+    result = ok("plugin", "new", name, "--type", "alerter", "--dir", str(tmp_path))
+    target = tmp_path / "stackyard-acme-x"
+    assert result.stdout.startswith(f"Created the flavor package stackyard-acme-x in {target}.\n")
+    assert 'name = "stackyard-acme-x"' in (target / "pyproject.toml").read_text()
+    assert (target / "src" / "stackyard_acme_x" / "alerter.py").is_file()
+    assert 'FLAVOR: ClassVar[str] = "acme-x"' in (target / "src" / "stackyard_acme_x" / "alerter.py").read_text()
 
 
 def test_plugin_list_shows_clashing_flavors(ok, make_plugin) -> None:

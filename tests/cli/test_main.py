@@ -14,6 +14,8 @@ from stackyard_cli import main as main_module
 from stackyard_cli.lazy import LazyCommand, LazyGroup
 from stackyard_cli.main import cli
 
+from .conftest import table_rows
+
 
 def test_help_lists_every_command(ok) -> None:
     text = ok("--help").stdout
@@ -146,7 +148,11 @@ def complete(words: str) -> list[str]:
 
 
 def test_completion_of_command_names() -> None:
-    assert complete("stackyard st") == ["stack", "step-operator"]
+    from stackyard.plugins import get_registry
+
+    # the built-in commands, and those installed plugins add (stackyard-dashboard's ``dashboard``)
+    added = sorted(name for name in get_registry().commands() if name.startswith("st"))
+    assert complete("stackyard st") == sorted(["stack", "step-operator", *added])
     assert "remove-component" in complete("stackyard stack ")
 
 
@@ -159,8 +165,11 @@ def test_completion_of_registered_names(ok, acme: str) -> None:
     assert complete("stackyard profile set t") == ["team"]
     assert complete("stackyard alerter describe ") == ["bell"]
     assert complete("stackyard stack register x -al ") == ["bell"]
-    assert complete("stackyard alerter register x --flavor ") == ["echo"]
-    assert complete("stackyard alerter flavor describe ") == ["echo"]
+    installed = [row[0] for row in table_rows(ok("alerter", "flavor", "list").stdout)]  # stackyard-apprise's too
+    assert "echo" in installed
+    assert complete("stackyard alerter register x --flavor ") == installed
+    assert complete("stackyard alerter flavor describe ") == installed
+    assert complete("stackyard alerter flavor describe ec") == ["echo"]
 
 
 def test_completion_never_fails(config_dir: Path) -> None:

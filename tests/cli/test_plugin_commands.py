@@ -10,6 +10,8 @@ import pytest
 
 from .conftest import table_rows
 
+# "acme-board", not "dashboard": the real stackyard-dashboard package adds ``dashboard``, and CI installs it
+# next to these test plugins (a second plugin adding a taken command name is refused, see below)
 DASHBOARD_PLUGIN = '''
 import click
 from stackyard import hookimpl
@@ -17,11 +19,11 @@ from stackyard.plugins import CliCommand
 
 
 @click.group()
-def dashboard():
+def board():
     """Serve the dashboard."""
 
 
-@dashboard.command()
+@board.command()
 @click.option("--port", default=8080)
 def serve(port):
     """Serve it."""
@@ -30,7 +32,7 @@ def serve(port):
 
 @hookimpl
 def stackyard_cli_commands():
-    return [CliCommand(name="dashboard", source="stackyard_dash_plugin:dashboard", help="Serve the dashboard.")]
+    return [CliCommand(name="acme-board", source="stackyard_dash_plugin:board", help="Serve the dashboard.")]
 '''
 
 BROKEN_COMMANDS = '''
@@ -60,16 +62,16 @@ def odd(make_plugin: Callable[..., Path]) -> Path:
 
 
 def test_a_plugin_command_runs(ok, dash: Path) -> None:
-    assert ok("dashboard", "serve", "--port", "9000").stdout == "Serving the dashboard on port 9000.\n"
-    assert "Serve it." in ok("dashboard", "--help").stdout
+    assert ok("acme-board", "serve", "--port", "9000").stdout == "Serving the dashboard on port 9000.\n"
+    assert "Serve it." in ok("acme-board", "--help").stdout
 
 
 def test_help_lists_plugin_commands_once_discovery_is_cached(ok, dash: Path) -> None:
-    assert "dashboard" not in ok("--help").stdout  # nothing discovered yet: --help never imports plugins
+    assert "acme-board" not in ok("--help").stdout  # nothing discovered yet: --help never imports plugins
     ok("plugin", "list")
     lines = ok("--help").stdout.splitlines()
-    assert "  dashboard           Serve the dashboard." in lines
-    assert "dashboard" not in ok("--no-plugins", "--help").stdout
+    assert [line.split() for line in lines if "acme-board" in line] == [["acme-board", "Serve", "the", "dashboard."]]
+    assert "acme-board" not in ok("--no-plugins", "--help").stdout
 
 
 def test_a_plugin_command_that_cannot_load_is_one_clean_error(ok, fails, odd: Path) -> None:
@@ -96,12 +98,21 @@ def test_a_plugin_command_cannot_replace_a_builtin_one(ok, odd: Path) -> None:
     assert table_rows(ok("stack", "list").stdout)[0][1] == "default"  # the built-in command ran
 
 
+def test_a_command_name_another_plugin_took_is_refused(ok, dash: Path, make_plugin: Callable[..., Path]) -> None:
+    make_plugin("stackyard-dash-copy", "stackyard_dash_copy_plugin", DASHBOARD_PLUGIN.replace("stackyard_dash_plugin", "stackyard_dash_copy_plugin"), entry_point="dash-copy")
+    data = {p["name"]: p for p in json.loads(ok("plugin", "list", "--output", "json").stdout)}
+    assert [c["name"] for c in data["dash"]["commands"]] == ["acme-board"]
+    assert data["dash-copy"]["commands"] == []
+    assert "command 'acme-board' refused: stackyard-dash already adds a command of that name" in data["dash-copy"]["error"]
+    assert ok("acme-board", "serve").stdout == "Serving the dashboard on port 8080.\n"
+
+
 def test_the_real_program_lists_and_runs_plugin_commands(shell, dash: Path, odd: Path) -> None:
     env = {"PYTHONPATH": str(dash)}
     assert shell("plugin", "list", env=env).returncode == 0  # discovery, cached
     help_text = shell("--help", env=env).stdout
-    assert "dashboard" in help_text and "gone" in help_text
-    result = shell("dashboard", "serve", env=env)
+    assert "acme-board" in help_text and "gone" in help_text
+    result = shell("acme-board", "serve", env=env)
     assert (result.returncode, result.stdout) == (0, "Serving the dashboard on port 8080.\n")
     result = shell("gone", env=env)
     assert result.returncode == 1

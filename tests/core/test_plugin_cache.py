@@ -38,16 +38,35 @@ def stackyard_alerter_flavors():
 
 LIST = """
 import json, sys
+from importlib.metadata import entry_points
 from stackyard.plugins import get_registry
 from stackyard.profiles import config_dir
 from stackyard.enums import StackComponentType
 registry = get_registry(config_dir() / "cache")
+alerters = registry.flavors(StackComponentType.ALERTER)
+plugin_packages = {ep.value.split(":")[0].split(".")[0] for ep in entry_points(group="stackyard.plugins")}
 print(json.dumps({
-    "flavors": [f.name for f in registry.flavors(StackComponentType.ALERTER)],
-    "descriptions": [f.description for f in registry.flavors(StackComponentType.ALERTER)],
-    "imported": sorted(m for m in sys.modules if m.startswith(("beeper_plugin", "stackyard_local."))),
+    "flavors": [f.name for f in alerters if f.package == "stackyard-beeper"],
+    "descriptions": [f.description for f in alerters if f.package == "stackyard-beeper"],
+    "others": [[f.name, f.package] for f in alerters if f.package != "stackyard-beeper"],
+    "imported": sorted(m for m in sys.modules if m.split(".")[0] in plugin_packages),
 }))
 """
+"""Lists the alerter flavors of the test's own package (``flavors``) apart from those of the flavor packages
+installed in this environment (``others``, e.g. stackyard-apprise's), and every module of any installed plugin
+package imported by the listing."""
+
+
+def uncached_alerters() -> list[list[str]]:
+    """The installed packages' alerter flavors, discovered in this process without any cache."""
+    from stackyard.enums import StackComponentType
+    from stackyard.plugins import get_registry, reset_registry
+
+    reset_registry()
+    try:
+        return [[f.name, f.package] for f in get_registry().flavors(StackComponentType.ALERTER)]
+    finally:
+        reset_registry()
 
 
 @pytest.fixture
@@ -73,7 +92,9 @@ def listing(site: Path, **env: str) -> dict:
         env={**os.environ, "PYTHONPATH": str(site), "PYTHONDONTWRITEBYTECODE": "1", **env},
     )
     assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    data = json.loads(result.stdout)
+    assert data.pop("others") == uncached_alerters(), "the cache hid or invented another package's flavor"
+    return data
 
 
 def test_a_cached_listing_imports_no_plugin_module(site: Path) -> None:

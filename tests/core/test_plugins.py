@@ -43,6 +43,12 @@ def plugin_named(name: str) -> object:
     return next(p for p in get_registry().plugins if p.name == name)
 
 
+def alerter_flavor_names() -> list[str]:
+    """The alerter flavors installed right now. Other flavor packages may provide some (stackyard-apprise
+    does), so a test compares with what was there before its own plugins, not with an empty list."""
+    return [f.name for f in Repository().get_flavors("alerter")]
+
+
 def test_builtin_local_flavors_come_through_their_own_entry_point() -> None:
     local = plugin_named("local")
     assert (local.package, local.status, local.value) == ("stackyard-local", "loaded", "stackyard_local.plugin")
@@ -104,15 +110,15 @@ def test_an_installed_plugin_provides_flavors(make_plugin: Callable[..., Path]) 
 def test_a_broken_plugin_is_recorded_and_harms_nothing(
     make_plugin: Callable[..., Path], code: str, status_error: str
 ) -> None:
+    before = alerter_flavor_names()
     make_plugin("stackyard-broken", "stackyard_broken_plugin", code)
     make_plugin("stackyard-console", "stackyard_console_plugin", ALERTER_PLUGIN.format(flavor="console"))
     broken = plugin_named("stackyard-broken")
     assert broken.status == "failed"
     assert status_error.replace("a alerter", "an alerter") in broken.error or status_error in broken.error
     assert broken.package == "stackyard-broken" and broken.version == "1.0"
-    repo = Repository()
-    assert [f.name for f in repo.get_flavors("alerter")] == ["console"]
-    assert repo.active_stack.orchestrator.FLAVOR == "local"
+    assert alerter_flavor_names() == sorted([*before, "console"])  # the broken plugin added nothing
+    assert Repository().active_stack.orchestrator.FLAVOR == "local"
 
 
 def test_a_broken_plugin_can_be_disabled(make_plugin: Callable[..., Path], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -134,8 +140,9 @@ def test_listing_flavors_does_not_import_heavy_dependencies(make_plugin: Callabl
     code = ALERTER_PLUGIN.format(flavor="lazy").replace(
         "print(self.prefix, message)", "import heavy_dependency_nobody_has\n        print(message)"
     )
+    before = alerter_flavor_names()
     make_plugin("stackyard-lazy", "lazy_plugin", code)
-    assert [f.name for f in Repository().get_flavors("alerter")] == ["lazy"]
+    assert alerter_flavor_names() == sorted([*before, "lazy"])
 
 
 # -- custom flavors ----------------------------------------------------------
@@ -148,6 +155,7 @@ def write_custom(folder: Path, module: str, flavor: str, base: str = "alerter") 
 def test_register_a_custom_flavor_from_the_repository_root(isolated: Path) -> None:
     Repository.initialize(isolated)
     write_custom(isolated, "my_alerts", "mine")
+    before = alerter_flavor_names()
     repo = Repository()
     flavor = repo.register_flavor("my_alerts.ConsoleAlerter")
     assert (flavor.type, flavor.name, flavor.package, flavor.is_custom) == (
@@ -156,7 +164,7 @@ def test_register_a_custom_flavor_from_the_repository_root(isolated: Path) -> No
         "custom",
         True,
     )
-    assert [f.name for f in repo.get_flavors("alerter")] == ["mine"]
+    assert [f.name for f in repo.get_flavors("alerter")] == sorted([*before, "mine"])
     repo.register_stack_component(repo.get_flavor("alerter", "mine").create("a1", {}))
     assert repo.get_component_record("alerter", "a1").package is None
 
@@ -172,6 +180,7 @@ def test_custom_flavor_is_refused_when_it_clashes_or_is_not_a_flavor(isolated: P
         "class Mine(LocalArtifactStore):\n    FLAVOR: ClassVar[str] = 'local'\n"
         "class Forgot(LocalArtifactStore):\n    pass\n"
     )
+    before = alerter_flavor_names()
     repo = Repository()
     repo.register_flavor("clash_alerts.ConsoleAlerter")
     with pytest.raises(FlavorExistsError, match="already registered from clash_alerts.ConsoleAlerter"):
@@ -186,7 +195,7 @@ def test_custom_flavor_is_refused_when_it_clashes_or_is_not_a_flavor(isolated: P
         repo.register_flavor("no_such_module.Class")
     with pytest.raises(InvalidFlavorError, match="not an import path"):
         repo.register_flavor("JustAName")
-    assert [f.name for f in repo.get_flavors("alerter")] == ["mine"]
+    assert [f.name for f in repo.get_flavors("alerter")] == sorted([*before, "mine"])
 
 
 def test_an_unregistered_class_cannot_back_a_component() -> None:

@@ -380,13 +380,15 @@ def test_custom_flavors_can_be_deregistered(isolated: Path) -> None:
         "    def post(self, m): return True\n    def ask(self, q): return False\n"
     )
     repo = Repository()
+    installed = [f.name for f in repo.get_flavors("alerter")]  # other flavor packages may provide some (stackyard-apprise)
     repo.register_flavor("quiet.Quiet")
+    assert [f.name for f in repo.get_flavors("alerter")] == sorted([*installed, "quiet"])
     repo.register_stack_component(repo.get_flavor("alerter", "quiet").create("q", {}))
-    with pytest.raises(InUseError, match="used by 'q'"):
+    with pytest.raises(InUseError, match="used by component 'q'; delete that component first"):
         repo.deregister_flavor("alerter", "quiet")
     repo.deregister_stack_component("alerter", "q")
     repo.deregister_flavor("alerter", "quiet")
-    assert repo.get_flavors("alerter") == []
+    assert [f.name for f in repo.get_flavors("alerter")] == installed
     with pytest.raises(InUseError, match="installed package stackyard-local"):
         repo.deregister_flavor("orchestrator", "local")
     with pytest.raises(FlavorNotFoundError):

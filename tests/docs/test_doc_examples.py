@@ -3,22 +3,32 @@
 A page marks a fenced block with an HTML comment line ``<!-- check -->`` right
 above it. Each ``$ command`` line in the block runs in ``bash`` (with this
 environment's ``bin`` folder first on ``PATH``, as after activating the venv),
-and the lines up to the next command are the output it must print. Lines of
+and the lines up to the next command are the output it must print: stdout and
+stderr together, in the order a terminal shows them. Lines of
 ``<!-- setup: command -->`` above a block run first, unshown, for state the page
 leaves implicit. Every marked block of one page runs in order in one sandbox: a
 fresh config folder and an empty project folder holding a link to ``examples/``.
 
-What differs between two honest runs is normalised on both sides before
-comparing: timestamps, UUIDs, durations, the sandbox's paths, and how wide a
-table's borders and padding are.
+The sandbox's home folder prints as ``/home/me`` (project ``/home/me/project``,
+config ``/home/me/.config/stackyard``). What differs between two honest runs
+is normalised on both sides before comparing: timestamps, UUIDs, durations,
+and how wide a table's borders and padding are.
+
+``python tests/docs/test_doc_examples.py PAGE`` rewrites the output a page
+shows under its checked commands with what they print now; read the diff.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import secrets
+import shutil
+import string
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +36,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), *sorted(ROOT.glob("plugins/*/README.md"))]
-SHOWN_CONFIG = "/home/me/.config/stackyard"
+SHOWN_HOME = "/home/me"
 MARK = "<!-- check -->"
 SETUP = re.compile(r"^<!-- setup: (.+) -->$")
 
@@ -89,54 +99,89 @@ _PATTERNS = [
     (re.compile(r"\d{4}_\d{2}_\d{2}-\d{2}_\d{2}_\d{2}_\d{6}"), "<stamp>"),
     (re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?"), "<time>"),
     (re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), "<uuid>"),
+    # a piece of a UUID a table wrapped onto two lines: hex with a digit and a dash or letter, 4+ long
+    (re.compile(r"(?<![\w-])(?=[0-9a-f-]{4})(?=[0-9a-f-]*[0-9])(?=[0-9a-f-]*[a-f-])[0-9a-f]+(?:-[0-9a-f]*)*(?![\w-])"), "<hex>"),
     (re.compile(r"\b\d+(\.\d+)?\s?(ms|s)\b"), "<duration>"),
     (re.compile(r"[━─═]+"), "─"),
     (re.compile(r"[ \t]+"), " "),
 ]
 
 
-def normalise(text: str, sandbox: dict[str, str]) -> list[str]:
+def normalise(text: str) -> list[str]:
     """``text`` with what changes between runs replaced, one entry per non-empty line."""
-    for real, shown in sandbox.items():
-        text = text.replace(real, shown)
-    text = text.replace(SHOWN_CONFIG, "<config>")
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-@pytest.mark.parametrize(("page", "blocks"), _cases())
-def test_checked_examples_print_what_the_page_shows(page: Path, blocks: list[Block], tmp_path: Path) -> None:
-    config = tmp_path / "config"
-    project = tmp_path / "project"
+def run_page(page: Path, blocks: list[Block], home: Path) -> Iterator[tuple[Command, str]]:
+    """Run the marked blocks of ``page`` in a sandbox under ``home``; yield each command and what it printed.
+
+    The sandbox's paths are printed as the pages show them: ``home`` as
+    ``/home/me``, so the project folder reads ``/home/me/project`` and the
+    config folder ``/home/me/.config/stackyard``.
+    """
+    config = home / ".config" / "stackyard"
+    project = home / "project"
     project.mkdir()
     (project / "examples").symlink_to(ROOT / "examples")
     env = {key: value for key, value in os.environ.items() if not key.startswith("STACKYARD_")}
+    env.pop("COLUMNS", None)
     env.update(
         STACKYARD_CONFIG_PATH=str(config),
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
-        HOME=str(tmp_path),
-        COLUMNS="",
+        HOME=str(home),
         TERM="dumb",
+        PYTHONUNBUFFERED="1",  # stdout and stderr interleave as on a terminal
     )
-    env.pop("COLUMNS")
-    sandbox = {str(config): "<config>", str(project): "<project>", str(tmp_path): "<home>"}
     for block in blocks:
         for hidden in block.setup:
             done = subprocess.run(["bash", "-c", hidden], cwd=project, env=env, capture_output=True, text=True)
-            assert done.returncode == 0, f"{page.name}:{block.line}: setup `{hidden}` failed:\n{done.stderr}"
+            assert done.returncode == 0, f"{page.name}:{block.line}: setup `{hidden}` failed:\n{done.stdout}{done.stderr}"
         for command in block.commands:
             done = subprocess.run(
-                ["bash", "-c", command.command], cwd=project, env=env, capture_output=True, text=True, timeout=300
+                ["bash", "-c", command.command],
+                cwd=project,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                timeout=300,
             )
-            shown = normalise("\n".join(command.output), sandbox)
-            printed = normalise(done.stdout + done.stderr, sandbox)
-            assert printed == shown, (
-                f"{page.name}:{command.line}: `{command.command}` printed (normalised):\n"
-                + "\n".join(printed)
-                + "\n\nbut the page shows (normalised):\n"
-                + "\n".join(shown)
-            )
+            yield command, done.stdout.replace(str(home), SHOWN_HOME)
+
+
+@contextmanager
+def sandbox_home() -> Iterator[Path]:
+    """A new empty folder whose path is as long as ``/home/me``, so tables wrap paths as the pages show."""
+    alphabet = string.ascii_lowercase + string.digits
+    for _ in range(1000):
+        home = Path("/tmp/" + "".join(secrets.choice(alphabet) for _ in range(len(SHOWN_HOME) - 5)))
+        try:
+            home.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        try:
+            yield home
+        finally:
+            shutil.rmtree(home, ignore_errors=True)
+        return
+    raise RuntimeError("no free sandbox folder name under /tmp")
+
+
+@pytest.mark.parametrize(("page", "blocks"), _cases())
+def test_checked_examples_print_what_the_page_shows(page: Path, blocks: list[Block]) -> None:
+    with sandbox_home() as home:
+        results = list(run_page(page, blocks, home))
+    for command, printed_text in results:
+        shown = normalise("\n".join(command.output))
+        printed = normalise(printed_text)
+        assert printed == shown, (
+            f"{page.name}:{command.line}: `{command.command}` printed (normalised):\n"
+            + "\n".join(printed)
+            + "\n\nbut the page shows (normalised):\n"
+            + "\n".join(shown)
+        )
 
 
 def test_every_page_with_a_mark_has_commands() -> None:
@@ -147,5 +192,22 @@ def test_every_page_with_a_mark_has_commands() -> None:
 
 
 def test_some_pages_are_checked() -> None:
-    """The README's transcripts at least are checked, so this suite never passes empty."""
-    assert any(checked_blocks(page) for page in PAGES if page.name == "README.md")
+    """The CLI reference and the README's transcripts at least are checked, so this suite never passes empty."""
+    assert len(checked_blocks(ROOT / "docs" / "cli.md")) >= 30
+    assert len(checked_blocks(ROOT / "README.md")) >= 3
+
+
+def update(page: Path) -> None:
+    """Rewrite the output shown under each checked command of ``page`` with what it prints now."""
+    lines = page.read_text(encoding="utf-8").splitlines()
+    with sandbox_home() as home:
+        results = list(run_page(page, checked_blocks(page), home))
+    for command, printed in reversed(results):  # from the end, so earlier line numbers stay right
+        lines[command.line : command.line + len(command.output)] = printed.rstrip("\n").splitlines()
+    page.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    # python tests/docs/test_doc_examples.py PAGE...: show what the checked commands print now, in the page.
+    for name in sys.argv[1:]:
+        update(Path(name).resolve())

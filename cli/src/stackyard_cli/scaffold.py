@@ -28,16 +28,25 @@ class ScaffoldError(StackyardError):
 
 
 def _names(name: str) -> tuple[str, str, str]:
-    """(distribution, import package, short name) for NAME or stackyard-NAME."""
-    short = name.lower().strip()
-    if short.startswith("stackyard-"):
-        short = short[len("stackyard-") :]
-    if not re.fullmatch(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*", short):
+    """(distribution, import package, short name) for NAME or stackyard-NAME.
+
+    NAME is a package name as pip reads it: letters, digits and ``-``, ``_``
+    or ``.`` between them, starting with a letter. It is normalised as PEP 503
+    does (lowercase, each run of ``-_.`` one dash), so ``Acme_X`` and
+    ``acme-x`` write the same package, ``stackyard-acme-x``.
+    """
+    text = name.strip()
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*(?:[-_.]+[A-Za-z0-9]+)*", text):
         raise ScaffoldError(
-            f"'{name}' cannot name a package: use lowercase letters, digits and single dashes, "
+            f"'{name}' cannot name a package: use letters, digits and '-', '_' or '.' between them, "
             "starting with a letter (e.g. 'acme' or 'stackyard-acme')."
         )
-    return f"stackyard-{short.replace('_', '-')}", f"stackyard_{short.replace('-', '_')}", short
+    short = re.sub(r"[-_.]+", "-", text).lower()
+    if short.startswith("stackyard-"):
+        short = short[len("stackyard-") :]
+    if not short[:1].isalpha():
+        raise ScaffoldError(f"'{name}' cannot name a package: the part after 'stackyard-' must start with a letter.")
+    return f"stackyard-{short}", f"stackyard_{short.replace('-', '_')}", short
 
 
 def _camel(text: str) -> str:

@@ -152,9 +152,9 @@ class Catalog:
             users = store.stacks_using(component_type, name)
             if users:
                 raise InUseError(
-                    f"The {component_type.display_name} '{name}' is used by stack"
-                    f"{'s' if len(users) > 1 else ''} {', '.join(repr(u) for u in users)}; "
-                    "remove it from them first.",
+                    f"The {component_type.display_name} '{name}' is used by "
+                    + (f"stack {users[0]!r}; remove it from that stack first." if len(users) == 1 else
+                       f"stacks {', '.join(repr(u) for u in users)}; remove it from those stacks first."),
                     kind=component_type.display_name,
                     name=name,
                     stacks=users,

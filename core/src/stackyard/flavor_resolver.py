@@ -168,8 +168,8 @@ class FlavorResolver:
             if users:
                 raise InUseError(
                     f"The {component_type.display_name} flavor '{name}' is used by "
-                    + ", ".join(repr(u) for u in users)
-                    + "; delete those components first.",
+                    + (f"component {users[0]!r}; delete that component first." if len(users) == 1 else
+                       f"components {', '.join(repr(u) for u in users)}; delete those components first."),
                     kind=component_type.display_name + " flavor",
                     name=name,
                 )

@@ -377,9 +377,15 @@ def _plain(value: Any) -> Any:
 
 
 def _format_value(value: Any) -> str:
-    """A configuration value as it would be typed on the command line (JSON for non-strings)."""
+    """A configuration value as it would be typed on the command line (JSON for lists and tables).
+
+    ``None`` reads ``None``, as in the TYPE column (``str | None``) and in run
+    parameters; only ``--output json`` writes it as ``null``.
+    """
     if isinstance(value, str):
         return value
+    if value is None:
+        return "None"
     return json.dumps(value, default=str)
 
 

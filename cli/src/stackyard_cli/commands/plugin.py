@@ -169,7 +169,9 @@ def uninstall(package: str, force: bool) -> None:
         raise UserError(
             f"{plugins[0].package} provides flavors used by "
             + ", ".join(users)
-            + "; delete those components first, or pass --force to keep them as records with their flavor missing."
+            + ("; delete that component first, or pass --force to keep it as a record with its flavor missing."
+               if len(users) == 1
+               else "; delete those components first, or pass --force to keep them as records with their flavor missing.")
         )
     _pip("uninstall", "--yes", plugins[0].package)
     output.success(f"Uninstalled {plugins[0].package}.")
