@@ -88,6 +88,14 @@ def test_without_address_a_local_cluster_runs_the_steps_and_is_stopped_after(das
     assert not any(psutil.pid_exists(p) for p in pids), "the run's LocalCluster workers are still running"
 
 
+def test_a_local_cluster_of_threads_runs_the_steps_in_this_process(dask_stack: Stack) -> None:
+    """``processes=False``: workers are threads of the orchestrating process, on Dask's in-process transport."""
+    stack = with_orchestrator(dask_stack, DaskOrchestrator(name="threads", n_workers=1, processes=False))
+    run = two_pids().run(stack=stack, run_name=run_name())
+    assert run.status.value == "completed"
+    assert run.get_step("pair").output.read() == [os.getpid(), os.getpid()]
+
+
 # -- code the workers cannot import by name -----------------------------------------------------------
 
 USER_MODULE = '''

@@ -57,11 +57,14 @@ def connect(
             client.close()
         return
     try:
+        # Workers in processes talk TCP on loopback only; workers as threads of this process use
+        # Dask's in-process transport, whose addresses are not host names (a host breaks it).
+        loopback = {"host": "127.0.0.1"} if processes else {}
         cluster = LocalCluster(
             n_workers=n_workers,
             threads_per_worker=threads_per_worker,
             processes=processes,
-            host="127.0.0.1",
+            **loopback,
             dashboard_address=":0",  # a free port: never collide with another cluster
             resources=dict(worker_resources or {}) or None,
             silence_logs=logging.WARNING,
