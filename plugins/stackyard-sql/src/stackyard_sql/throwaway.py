@@ -59,9 +59,22 @@ class ThrowawayPostgres:
         self.source = source
         self.port = _free_port()
         self.user: str | None = None
+        self._copied: Path | None = None
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             self.user = "postgres" if source == "debian" else "pgserver"
             _ensure_user(self.user)
+            if not _can_run(self.user, bin_dir / "initdb"):
+                # pgserver's binaries live in the venv, which may sit below a folder only root can
+                # enter (mktemp -d makes them 0700): run a readable copy of its installation instead.
+                # The package folder and its sibling ``pgserver.libs`` keep their relative layout:
+                # the binaries find their shared libraries through it.
+                package = bin_dir.parent.parent
+                self._copied = Path(tempfile.mkdtemp(prefix="stackyard-pginstall-"))
+                for folder in (package, package.with_name(f"{package.name}.libs")):
+                    if folder.is_dir():
+                        shutil.copytree(folder, self._copied / folder.name, symlinks=True)
+                self._copied.chmod(0o755)
+                self.bin_dir = self._copied / package.name / bin_dir.parent.name / bin_dir.name
         self.data = Path(tempfile.mkdtemp(prefix="stackyard-pg-"))
         if self.user:
             shutil.chown(self.data, self.user)
@@ -126,12 +139,20 @@ class ThrowawayPostgres:
             except RuntimeError:
                 pass
         shutil.rmtree(self.data, ignore_errors=True)
+        if self._copied is not None:
+            shutil.rmtree(self._copied, ignore_errors=True)
 
     def __enter__(self) -> ThrowawayPostgres:
         return self
 
     def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
         self.stop()
+
+
+def _can_run(user: str, program: Path) -> bool:
+    """Whether ``user`` can execute ``program``: every folder above it must let that user in."""
+    done = subprocess.run(["runuser", "-u", user, "--", "test", "-x", str(program)], capture_output=True)
+    return done.returncode == 0
 
 
 def _ensure_user(name: str) -> None:
