@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import glob as globlib
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, ClassVar
@@ -48,6 +47,8 @@ class LocalArtifactStore(BaseArtifactStore):
         os.remove(path)
 
     def rmtree(self, path: str) -> None:
+        import shutil  # not at import time: registering a component needs none of it
+
         shutil.rmtree(path)
 
     def rename(self, src: str, dst: str, overwrite: bool = False) -> None:
@@ -60,6 +61,8 @@ class LocalArtifactStore(BaseArtifactStore):
         if not overwrite and os.path.exists(dst):
             raise FileExistsError(dst)
         Path(dst).parent.mkdir(parents=True, exist_ok=True)
+        import shutil
+
         shutil.copyfile(src, dst)
 
     def glob(self, pattern: str) -> list[str]:
