@@ -124,6 +124,23 @@ def test_malformed_parameters_are_usage_errors(fails, args: list[str], message: 
     assert message in result.stderr
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["x", "--flavor", "local", "--path", "/tmp/p"],
+        ["x", "--path", "/tmp/p", "--flavor", "local"],  # the command's own option after a parameter
+        ["x", "-flocal", "--path=/tmp/p"],
+        ["x", "--flavor=local", "--", "--path", "/tmp/p"],
+        ["x", "-f", "local", "--path", "-/tmp/p"],  # a value may start with a dash
+    ],
+)
+def test_register_tells_its_own_options_from_the_flavor_parameters(ok, config_dir: Path, args: list[str]) -> None:
+    ok("artifact-store", "register", *args)
+    stored = read_toml(component_file(config_dir, "artifact_store", "x"))
+    assert stored["flavor"] == "local"
+    assert stored["config"]["path"] == ("-/tmp/p" if "-/tmp/p" in args else "/tmp/p")
+
+
 def test_register_without_flavor_is_a_usage_error(fails) -> None:
     result = fails("artifact-store", "register", "x", "--path=/x", code=2)
     assert "Missing option '--flavor'" in result.stderr

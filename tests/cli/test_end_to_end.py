@@ -82,6 +82,15 @@ def test_stack_list_imports_only_what_listing_needs(shell) -> None:
     assert not {m for m in modules if m.startswith("stackyard_cli.commands.") and m != "stackyard_cli.commands.stack"}
 
 
+def test_a_registration_imports_what_registering_needs_and_no_more(isolated: Path, tmp_path: Path) -> None:
+    imported_modules("artifact-store", "register", "first", "--flavor", "local", "--path", str(tmp_path / "first"))
+    # the first one discovered the plugins (and cached them for this interpreter): measure the next
+    modules = imported_modules("artifact-store", "register", "x", "--flavor", "local", "--path", str(tmp_path / "x"))
+    assert {"attrs", "stackyard_local.artifact_store"} <= modules  # the flavor's own class validates
+    # a suggestion for an unknown option (difflib), resolving names (pkgutil), copying or finding files
+    assert not [m for m in ("difflib", "pkgutil", "shutil", "glob", "tempfile", "cattrs", "importlib.metadata") if m in modules]
+
+
 @pytest.mark.parametrize("args", [("profile", "list"), ("stack", "get"), ("profile", "get"), ("stack", "describe")])
 def test_other_listings_stay_light_too(shell, args: tuple[str, ...]) -> None:
     shell("stack", "list")

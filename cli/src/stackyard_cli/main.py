@@ -135,4 +135,7 @@ def main() -> None:
     import gc
 
     gc.freeze()  # what is imported so far lives as long as the process: collections need not walk it
-    cli(prog_name="stackyard")
+    try:
+        cli(prog_name="stackyard")
+    finally:
+        gc.freeze()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import glob as globlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -66,7 +65,9 @@ class LocalArtifactStore(BaseArtifactStore):
         shutil.copyfile(src, dst)
 
     def glob(self, pattern: str) -> list[str]:
-        return sorted(globlib.glob(pattern))
+        import glob  # not at import time, like shutil
+
+        return sorted(glob.glob(pattern))
 
     def size(self, path: str) -> int:
         return os.path.getsize(path)

@@ -20,7 +20,7 @@ from stackyard_cli import output
 from stackyard_cli.completion import component_completer, flavor_completer
 from stackyard_cli.errors import UserError
 from stackyard_cli.group import Group
-from stackyard_cli.params import parse_parameters
+from stackyard_cli.params import ParameterCommand, parse_parameters
 from stackyard_cli.session import open_repository
 from stackyard_cli.views import Column, Record, View, render
 
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from stackyard.records import ComponentRecord
     from stackyard.repository import Repository
 
-_EXTRA_ARGS = {"ignore_unknown_options": True, "allow_extra_args": False}
 
 
 def component_group(type_value: str) -> click.Group:
@@ -110,7 +109,7 @@ GROUP_HELP = (
 # -- components ------------------------------------------------------------------
 
 
-@click.command(context_settings=_EXTRA_ARGS)
+@click.command(cls=ParameterCommand)
 @click.argument("name")
 @click.option("--flavor", "-f", "flavor_name", metavar="FLAVOR", required=True,
               shell_complete=_complete_flavors, help="The flavor to use (see: flavor list).")
@@ -181,7 +180,7 @@ def describe(name: str | None, output_format: str) -> None:
     render(data, output_format, View(columns, transposed=True, title=title))
 
 
-@click.command(context_settings=_EXTRA_ARGS)
+@click.command(cls=ParameterCommand)
 @click.argument("name", shell_complete=_complete_names)
 @click.argument("parameters", nargs=-1, type=click.UNPROCESSED)
 def update(name: str, parameters: tuple[str, ...]) -> None:

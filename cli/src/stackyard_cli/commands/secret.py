@@ -17,14 +17,13 @@ import click
 from stackyard_cli import output
 from stackyard_cli.errors import UserError
 from stackyard_cli.group import Group
+from stackyard_cli.params import ParameterCommand
 from stackyard_cli.session import open_repository
 from stackyard_cli.views import Column, View, render
 
 if TYPE_CHECKING:
     from stackyard.repository import Repository
     from stackyard.secrets_managers import BaseSecretsManager
-
-_EXTRA_ARGS = {"ignore_unknown_options": True, "allow_extra_args": False}
 
 VALUES_HELP = (
     "Give values as --KEY=VALUE, --KEY=@FILE (read from a file) or --KEY alone (asked for, hidden), "
@@ -41,7 +40,7 @@ def secret() -> None:
     """
 
 
-@secret.command(context_settings=_EXTRA_ARGS)
+@secret.command(cls=ParameterCommand)
 @click.argument("name")
 @click.argument("values", nargs=-1, type=click.UNPROCESSED)
 def register(name: str, values: tuple[str, ...]) -> None:
@@ -88,7 +87,7 @@ def get(name: str, reveal: bool, output_format: str) -> None:
     render(data, output_format, view)
 
 
-@secret.command(context_settings=_EXTRA_ARGS)
+@secret.command(cls=ParameterCommand)
 @click.argument("name")
 @click.argument("values", nargs=-1, type=click.UNPROCESSED)
 def update(name: str, values: tuple[str, ...]) -> None:
