@@ -194,3 +194,27 @@ def test_numpy_arrays_are_stored_exactly_as_numpy_save_stores_them() -> None:
         np.save(expected, array, allow_pickle=False)
         _save(np, got, array)
         assert got.getvalue() == expected.getvalue(), array
+
+
+@pytest.mark.parametrize("beside", ["extra.bin", "sub/extra.bin"])
+@pytest.mark.parametrize("provenance", [None, "provenance:key:output"])
+def test_a_file_written_beside_the_followed_ones_counts_in_size_and_hash(
+    stack: Stack, beside: str, provenance: str | None
+) -> None:
+    class Beside(BaseMaterializer):
+        def save(self, data: bytes) -> None:
+            with self.open("data.bin", "wb") as f:  # followed as it is written
+                f.write(data)
+            extra = Path(self.path(beside))  # not followed: found by listing the folder
+            extra.parent.mkdir(parents=True, exist_ok=True)
+            extra.write_bytes(b"x" * 500)
+
+        def load(self, data_type: type | None) -> Any:
+            return None
+
+    store = stack.artifact_store
+    record = write_artifact(store, f"{store.path}/tests", b"y" * 1000, Beside, provenance=provenance)
+    assert record["size"] == 1500
+    assert record["content_hash"] == measure(store, record["uri"])[1]
+    alone = write_artifact(store, f"{store.path}/tests", b"y" * 1000, _Writes, provenance=provenance)
+    assert alone["size"] == 1000 and alone["content_hash"] != record["content_hash"]

@@ -135,12 +135,14 @@ def measure(
     :class:`~stackyard.materializers.base_materializer.HashingWriter` saw)
     when that matches the file's size; any other file is read back.
     """
-    files: list[tuple[str, str]] = []
-    for folder, _dirs, names in artifact_store.walk(uri):
-        relative = folder[len(uri):].strip("/")
-        files.extend((f"{relative}/{name}" if relative else name, f"{folder}/{name}") for name in names)
-    files.sort()
     seen_files = written or {}
+    files = _files_written_at_top(artifact_store, uri, seen_files)
+    if files is None:
+        files = []
+        for folder, _dirs, names in artifact_store.walk(uri):
+            relative = folder[len(uri):].strip("/")
+            files.extend((f"{relative}/{name}" if relative else name, f"{folder}/{name}") for name in names)
+        files.sort()
     sizes = [_written_size(seen_files.get(name)) or artifact_store.size(path) for name, path in files]
     total = sum(sizes)
     if total > (HASH_LIMIT if limit is None else limit):
@@ -158,6 +160,23 @@ def measure(
             file_hash = file_digest.hexdigest()
         digest.update(f"{name}\0{size}\0{file_hash}\n".encode())
     return total, digest.hexdigest()
+
+
+def _files_written_at_top(
+    artifact_store: BaseArtifactStore, uri: str, written: Mapping[str, WrittenFile | None]
+) -> list[tuple[str, str]] | None:
+    """``(name, path)`` of the files in ``uri``, sorted, from one listing, if they are exactly the ones
+    followed as they were written (the common case: one or a few files, no subfolder); else ``None``.
+
+    A subfolder, or a file written past the materializer's writer, shows up in
+    the listing as a name not in ``written``; then the caller walks the folder.
+    """
+    if not written or any("/" in name or _written_size(seen) is None for name, seen in written.items()):
+        return None
+    names = sorted(artifact_store.listdir(uri))
+    if names != sorted(written):
+        return None
+    return [(name, f"{uri}/{name}") for name in names]
 
 
 def _written_size(seen: WrittenFile | None) -> int | None:
