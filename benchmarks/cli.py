@@ -47,6 +47,13 @@ TARGETS = {
 }
 REGISTRATION = "stackyard artifact-store register"
 REGISTRATION_TARGET = 1.3  # of stack list on the same profile
+LISTING_MODULES = "stackyard_cli.main, stackyard.repository, stackyard_cli.commands.stack"
+FLAVOR_MODULE = "stackyard_local.artifact_store"
+FREEZE = "; import gc; gc.freeze()"  # as the CLI's main() does before it exits
+LISTING_IMPORTS = "import what stack list imports"
+FLAVOR_IMPORTS = "... and the local artifact store's class"
+"""A registration must import its flavor's class (an attrs class) to validate the parameters: these two
+rows show what that import alone costs on top of what listing imports."""
 
 
 def stackyard() -> list[str]:
@@ -143,6 +150,12 @@ def main() -> None:
         commands: dict[str, tuple[list[str], dict[str, str]]] = {
             "python -c pass": ([sys.executable, "-c", "pass"], environment(default_config)),
             "|python -c 'import click'": ([sys.executable, "-c", "import click"], environment(default_config)),
+            f"|{LISTING_IMPORTS}": (
+                [sys.executable, "-c", f"import {LISTING_MODULES}{FREEZE}"], environment(default_config)
+            ),
+            f"|{FLAVOR_IMPORTS}": (
+                [sys.executable, "-c", f"import {LISTING_MODULES}, {FLAVOR_MODULE}{FREEZE}"], environment(default_config)
+            ),
         }
         for profile, config in (("default", default_config), ("large", large_config), ("2k-stacks", many_config)):
             env = environment(config)
@@ -171,6 +184,8 @@ def main() -> None:
             wall, used = value / medians[listing], cpu[key] / cpu[listing]
             ok = "ok" if wall <= REGISTRATION_TARGET else "OVER"
             verdict = f"{wall:.2f}× stack list, CPU {used:.2f}× (≤ {REGISTRATION_TARGET:g}× {ok})"
+            flavor = medians[f"|{FLAVOR_IMPORTS}"] - medians[f"|{LISTING_IMPORTS}"]
+            verdict += f"; its flavor class alone: +{flavor:.1f} ms = {flavor / medians[listing]:.2f}× stack list"
         rows.append((profile, command, value, ratio, cpu[key], cpu_ratio, verdict))
 
     print(f"Python {sys.version.split()[0]} on {sys.platform}, {os.cpu_count()} CPUs; "

@@ -22,6 +22,14 @@ measures what a user's first pipeline on this machine would see.
 Targets (issue 11, docs/benchmarks.md): executed step <= 0.8 ms and cached
 step <= 0.3 ms of overhead; artifact writes >= 85% of ``numpy.save`` at
 10-200 MB with the other core idle, >= 70% at 1 MB.
+
+An executed step creates a folder and a file (its output artifact). On ext4
+without a journal (the development machine's disk), allocating an inode skips
+every free inode deleted less than a minute ago (five, while its deletion is
+not yet written to disk), looking each one up: for a few minutes after
+thousands of files were deleted (a test run, this script's previous run) the
+executed-step figure rises by up to half a millisecond. Leave a few quiet
+minutes between runs; ``--wait`` sleeps first.
 """
 
 from __future__ import annotations
@@ -173,7 +181,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--repeat", type=int, default=5, help="repetitions; median (steps, ratios) or best (MB/s)")
     parser.add_argument("--no-busy", action="store_true", help="skip the artifact rows with the other core busy")
+    parser.add_argument(
+        "--wait", type=float, default=0, metavar="SECONDS",
+        help="sleep this long first, so that files deleted just before stop slowing down file creation",
+    )
     args = parser.parse_args(argv)
+    time.sleep(args.wait)
     with tempfile.TemporaryDirectory(prefix="stackyard-bench-") as folder:
         os.environ["STACKYARD_CONFIG_PATH"] = folder
         os.chdir(folder)

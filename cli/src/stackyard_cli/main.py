@@ -135,7 +135,4 @@ def main() -> None:
     import gc
 
     gc.freeze()  # what is imported so far lives as long as the process: collections need not walk it
-    try:
-        cli(prog_name="stackyard")
-    finally:
-        gc.freeze()
+    cli(prog_name="stackyard")
