@@ -5,13 +5,13 @@ finished. Workers run ``deployment.run_step`` and record into the metadata
 store themselves. With ``fork`` the workers inherit the deployment; with
 ``spawn``/``forkserver`` it is pickled once and unpickled once per worker.
 
-A step's exception does not travel back as itself: the worker sends a
-:class:`StepFailure` (step name, type name, message, traceback text and the
-pickled exception), because an exception that pickles but does not unpickle
-(one whose ``__init__`` takes other arguments than its ``args``) would break
-the process pool and kill the sibling steps. The parent re-raises the
-original exception when it round-trips through pickle, else a
-:class:`~stackyard.exceptions.RemoteStepError` with its type name and message.
+A step's exception does not travel back as itself: the worker returns a
+:class:`~stackyard.pipelines.step_errors.StepError`, because an exception that
+pickles but does not unpickle (one whose ``__init__`` takes other arguments
+than its ``args``) would break the process pool and kill the sibling steps.
+The parent re-raises the original exception when it round-trips through
+pickle, else a :class:`~stackyard.exceptions.RemoteStepError` with its type
+name and message.
 
 Workers die with the parent (:func:`_guard_parent`): on Linux the kernel
 kills a worker the moment its parent dies (``PR_SET_PDEATHSIG``); everywhere
@@ -30,13 +30,13 @@ import signal
 import sys
 import threading
 import time
-import traceback
 import uuid
 import warnings
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
-from stackyard.exceptions import RemoteStepError, RunOwnerGoneError
+from stackyard.exceptions import RunOwnerGoneError
+from stackyard.pipelines.step_errors import StepError
 
 if TYPE_CHECKING:
     from stackyard.pipelines.deployment import PipelineDeployment
@@ -96,7 +96,7 @@ def _schedule(deployment: PipelineDeployment, executor: ProcessPoolExecutor, tok
         for future in finished:
             name = running.pop(future)
             error = future.exception()
-            if error is None and isinstance(future.result(), StepFailure):
+            if error is None and isinstance(future.result(), StepError):
                 error = future.result().exception()
             if error is None:
                 done.add(name)
@@ -104,56 +104,6 @@ def _schedule(deployment: PipelineDeployment, executor: ProcessPoolExecutor, tok
                 failure = error
     if failure is not None:
         raise failure
-
-
-class StepFailure(NamedTuple):
-    """What a worker sends back instead of a step's exception: only plain data, so it always unpickles."""
-
-    step_name: str
-    type_name: str
-    message: str
-    traceback_text: str
-    pickled: bytes | None
-    """The exception pickled in the worker, if it pickles (it may still fail to unpickle)."""
-
-    @classmethod
-    def of(cls, step_name: str, exc: BaseException) -> StepFailure:
-        kind = type(exc)
-        type_name = kind.__qualname__ if kind.__module__ in ("builtins", "__main__") else f"{kind.__module__}.{kind.__qualname__}"
-        try:
-            message = str(exc)
-        except Exception:  # noqa: BLE001 - a broken __str__ must not hide the failure
-            message = f"<{kind.__qualname__} whose str() failed>"
-        try:
-            pickled: bytes | None = pickle.dumps(exc)
-        except Exception:  # noqa: BLE001
-            pickled = None
-        text = "".join(traceback.format_exception(kind, exc, exc.__traceback__))
-        return cls(step_name, type_name, message, text, pickled)
-
-    def exception(self) -> BaseException:
-        """The original exception if it round-trips through pickle, else a :class:`RemoteStepError`."""
-        if self.pickled is not None:
-            try:
-                exc = pickle.loads(self.pickled)
-            except Exception:  # noqa: BLE001 - e.g. an __init__ that needs other arguments
-                pass
-            else:
-                if isinstance(exc, BaseException):
-                    exc.__cause__ = _WorkerTraceback(self.traceback_text)
-                    return exc
-        return RemoteStepError(self.step_name, self.type_name, self.message, self.traceback_text)
-
-
-class _WorkerTraceback(Exception):
-    """Shows the traceback a step's exception had in its worker process (as ``concurrent.futures`` does)."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__(text)
-        self.text = text
-
-    def __str__(self) -> str:
-        return f'\n"""\n{self.text.rstrip()}\n"""'
 
 
 _PR_SET_PDEATHSIG = 1
@@ -185,7 +135,7 @@ def _watch_parent(parent: int, owner_pid: int) -> None:
         time.sleep(PARENT_POLL_INTERVAL)
 
 
-def _run_step(token: str, payload: bytes | None, name: str) -> str | StepFailure:
+def _run_step(token: str, payload: bytes | None, name: str) -> str | StepError:
     deployment = _inherited.get(token) or _unpickled.get(token)
     if deployment is None:
         assert payload is not None, "a forked worker lost its deployment"
@@ -195,4 +145,4 @@ def _run_step(token: str, payload: bytes | None, name: str) -> str | StepFailure
     except RunOwnerGoneError:
         os._exit(1)  # the run crashed: nothing of this step may be recorded or sent
     except Exception as exc:  # the step already recorded its own traceback; send back only plain data
-        return StepFailure.of(name, exc)
+        return StepError.of(name, exc)

@@ -27,7 +27,6 @@ import argparse
 import json
 import pickle
 import sys
-import traceback
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -118,44 +117,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                 payload["step"], payload["step_id"], payload["attempt"], payload["final"]
             )
         except Exception as exc:  # noqa: BLE001 - sent back to the orchestrator
-            result = {"error": _error(exc)}
+            from stackyard.pipelines.step_errors import StepError
+
+            result = {"error": StepError.of(payload["step"], exc).to_json()}
     result["logs"] = log.getvalue()
     with store.open(f"{folder}/result.json", "w") as file:
         file.write(json.dumps(result, default=str))
     return 1 if "error" in result else 0
 
 
-def _error(exc: BaseException) -> dict[str, Any]:
-    import base64
-
-    kind = type(exc)
-    try:
-        pickled: str | None = base64.b64encode(pickle.dumps(exc)).decode()
-    except Exception:  # noqa: BLE001
-        pickled = None
-    return {
-        "type_name": f"{kind.__module__}.{kind.__qualname__}" if kind.__module__ != "builtins" else kind.__qualname__,
-        "message": str(exc),
-        "traceback": "".join(traceback.format_exception(kind, exc, exc.__traceback__)),
-        "pickled": pickled,
-    }
-
-
 def error_of(step_name: str, error: dict[str, Any]) -> BaseException:
     """The step's exception from a result: itself if it unpickles, else a :class:`RemoteStepError`."""
-    import base64
+    from stackyard.pipelines.step_errors import StepError
 
-    from stackyard.exceptions import RemoteStepError
-
-    if error.get("pickled"):
-        try:
-            exc = pickle.loads(base64.b64decode(error["pickled"]))  # noqa: S301 - our own result
-        except Exception:  # noqa: BLE001
-            pass
-        else:
-            if isinstance(exc, BaseException):
-                return exc
-    return RemoteStepError(step_name, error["type_name"], error["message"], error.get("traceback", ""))
+    return StepError.from_json(step_name, error).exception()
 
 
 if __name__ == "__main__":

@@ -128,7 +128,7 @@ def run_on(client: Client, deployment: PipelineDeployment, *, ship_code: bool = 
             client.run(tasks.forget, token)
             Event(stop, client=client).clear()
     if failure is not None:
-        raise failure.original() from None
+        raise failure.original()  # its cause shows the traceback it had on the worker
 
 
 def _name_of(key: Any, token: str) -> str:

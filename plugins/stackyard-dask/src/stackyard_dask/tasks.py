@@ -3,7 +3,7 @@
 A worker process unpickles a run's deployment once (its threads share it) and
 resolves the stack's secret references there. A step's exception travels back
 as :class:`StepFailed`, which holds only plain data (so it always unpickles on
-the client) plus the exception pickled with cloudpickle; Dask marks every
+the client: core's ``StepError``) plus the exception pickled with cloudpickle; Dask marks every
 downstream task of a failed one as failed without running it. A failing step
 also sets the run's ``stop`` event: steps that have not started yet skip
 themselves (:class:`StepSkipped`), those already running finish.
@@ -12,11 +12,11 @@ themselves (:class:`StepSkipped`), those already running finish.
 from __future__ import annotations
 
 import threading
-import traceback
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from stackyard.pipelines.deployment import PipelineDeployment
+    from stackyard.pipelines.step_errors import StepError
 
 _deployments: dict[str, PipelineDeployment] = {}
 """The deployments of the runs this worker process takes part in, by run token."""
@@ -24,48 +24,31 @@ _lock = threading.Lock()
 
 
 class StepFailed(Exception):
-    """Step ``step_name`` raised; ``pickled`` holds its exception (cloudpickle), when it pickles."""
+    """Step ``error.step_name`` raised: a :class:`~stackyard.pipelines.step_errors.StepError` Dask can raise.
 
-    def __init__(self, step_name: str, type_name: str, message: str, traceback_text: str, pickled: bytes | None) -> None:
-        super().__init__(step_name, type_name, message, traceback_text, pickled)
-        self.step_name, self.type_name, self.message = step_name, type_name, message
-        self.traceback_text, self.pickled = traceback_text, pickled
+    Raising (not returning) it is what makes Dask fail the downstream tasks
+    without running them. The exception is pickled with cloudpickle, so that
+    classes defined in ``__main__`` or a notebook reach the client by value.
+    """
+
+    def __init__(self, error: StepError) -> None:
+        super().__init__(error)
+        self.error = error
 
     @classmethod
     def of(cls, step_name: str, exc: BaseException) -> StepFailed:
         import cloudpickle
 
-        kind = type(exc)
-        type_name = kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
-        try:
-            message = str(exc)
-        except Exception:  # noqa: BLE001 - a broken __str__ must not hide the failure
-            message = f"<{kind.__qualname__} whose str() failed>"
-        try:
-            pickled: bytes | None = cloudpickle.dumps(exc)
-        except Exception:  # noqa: BLE001
-            pickled = None
-        text = "".join(traceback.format_exception(kind, exc, exc.__traceback__))
-        return cls(step_name, type_name, message, text, pickled)
+        from stackyard.pipelines.step_errors import StepError
+
+        return cls(StepError.of(step_name, exc, dumps=cloudpickle.dumps))
 
     def original(self) -> BaseException:
         """The step's own exception if it unpickles here, else a :class:`~stackyard.exceptions.RemoteStepError`."""
-        import pickle
-
-        from stackyard.exceptions import RemoteStepError
-
-        if self.pickled is not None:
-            try:
-                exc = pickle.loads(self.pickled)  # noqa: S301 - sent by this run's own step
-            except Exception:  # noqa: BLE001 - e.g. an __init__ that needs other arguments
-                pass
-            else:
-                if isinstance(exc, BaseException):
-                    return exc
-        return RemoteStepError(self.step_name, self.type_name, self.message, self.traceback_text)
+        return self.error.exception()
 
     def __str__(self) -> str:
-        return f"step '{self.step_name}' failed: {self.type_name}: {self.message}"
+        return f"step '{self.error.step_name}' failed: {self.error.type_name}: {self.error.message}"
 
 
 class CodeNotOnWorkerError(Exception):
