@@ -6,7 +6,7 @@ store themselves. With ``fork`` the workers inherit the deployment; with
 ``spawn``/``forkserver`` it is pickled once and unpickled once per worker.
 
 A step's exception does not travel back as itself: the worker returns a
-:class:`~stackyard.pipelines.step_errors.StepError`, because an exception that
+:class:`~stackyard.pipelines.StepError`, because an exception that
 pickles but does not unpickle (one whose ``__init__`` takes other arguments
 than its ``args``) would break the process pool and kill the sibling steps.
 The parent re-raises the original exception when it round-trips through
@@ -36,7 +36,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from typing import TYPE_CHECKING, Any
 
 from stackyard.exceptions import RunOwnerGoneError
-from stackyard.pipelines.step_errors import StepError
+from stackyard.pipelines import StepError
 
 if TYPE_CHECKING:
     from stackyard.pipelines.deployment import PipelineDeployment

@@ -25,6 +25,7 @@ from stackyard.pipelines.pipeline import Pipeline, PipelineInstance, pipeline
 from stackyard.pipelines.runtime import RuntimeConfiguration, UnknownRuntimeOptionWarning
 from stackyard.pipelines.status import ExecutionStatus
 from stackyard.pipelines.step import Step, step
+from stackyard.pipelines.step_errors import StepError
 
 __all__ = [
     "ExecutionStatus",
@@ -33,6 +34,7 @@ __all__ = [
     "PipelineInstance",
     "RuntimeConfiguration",
     "Step",
+    "StepError",
     "StepOutput",
     "StepOutputs",
     "UnknownRuntimeOptionWarning",

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from stackyard.pipelines.deployment import PipelineDeployment
-    from stackyard.pipelines.step_errors import StepError
+    from stackyard.pipelines import StepError
 
 _deployments: dict[str, PipelineDeployment] = {}
 """The deployments of the runs this worker process takes part in, by run token."""
@@ -24,7 +24,7 @@ _lock = threading.Lock()
 
 
 class StepFailed(Exception):
-    """Step ``error.step_name`` raised: a :class:`~stackyard.pipelines.step_errors.StepError` Dask can raise.
+    """Step ``error.step_name`` raised: a :class:`~stackyard.pipelines.StepError` Dask can raise.
 
     Raising (not returning) it is what makes Dask fail the downstream tasks
     without running them. The exception is pickled with cloudpickle, so that
@@ -39,7 +39,7 @@ class StepFailed(Exception):
     def of(cls, step_name: str, exc: BaseException) -> StepFailed:
         import cloudpickle
 
-        from stackyard.pipelines.step_errors import StepError
+        from stackyard.pipelines import StepError
 
         return cls(StepError.of(step_name, exc, dumps=cloudpickle.dumps))
 
