@@ -205,3 +205,12 @@ def test_an_alerter_that_drops_the_failure_post_fails_its_conformance_suite(pyte
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-k", "not installed and not registers")
     result.assert_outcomes(passed=7, failed=1)
     result.stdout.fnmatch_lines(["*FAILED*test_a_failed_run_posts_its_failure_when_asked*"])
+
+
+def test_modules_imported_by_lists_a_fresh_process_and_fails_with_its_code() -> None:
+    from stackyard.testing.assertions import modules_imported_by
+
+    loaded = modules_imported_by("print('stackyard-modules: fake')\nimport json\n")  # output of its own is ignored
+    assert "json" in loaded and "fake" not in loaded and "stackyard" not in loaded
+    with pytest.raises(AssertionError, match="ZeroDivisionError"):
+        modules_imported_by("1 / 0")

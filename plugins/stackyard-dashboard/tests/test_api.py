@@ -162,10 +162,10 @@ def test_an_unknown_host_is_one_clean_error(workspace: Workspace) -> None:
 
 
 def test_importing_the_plugin_does_not_import_the_server() -> None:
-    import subprocess
+    from stackyard.testing.assertions import modules_imported_by
 
-    code = "import sys, stackyard_dashboard.plugin; print(sorted(m for m in ('starlette', 'uvicorn') if m in sys.modules))"
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "[]"
+    loaded = modules_imported_by("import stackyard_dashboard.plugin")
+    assert sorted(m for m in ("starlette", "uvicorn") if m in loaded) == []
 
 
 def test_a_chosen_port_is_served_and_the_browser_opened_on_it(workspace: Workspace, tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from stackyard import Repository
+from stackyard.testing.assertions import modules_imported_by
 from stackyard.testing.sample_pipelines import diamond, wide
 
 from stackyard_sql.metadata_store import SQLMetadataStore
@@ -159,16 +160,13 @@ def test_copy_names_unknown_stores(stackyard_cli) -> None:  # type: ignore[no-un
 
 
 def test_listing_flavors_does_not_import_sqlalchemy(stackyard_config: Path) -> None:
-    code = (
-        "import sys\n"
+    loaded = modules_imported_by(
         "from stackyard import Repository\n"
         "assert [f for f in Repository().get_flavors('metadata_store') if f.name == 'sql']\n"
         "from stackyard_sql.metadata_store import SQLMetadataStore\n"
         "SQLMetadataStore(name='x', url='postgresql+psycopg://me@db/x')\n"
-        "print('sqlalchemy' in sys.modules)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    assert "sqlalchemy" not in loaded
 
 
 @pytest.mark.parametrize("backend", ["postgresql", "sqlite"])
