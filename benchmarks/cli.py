@@ -36,6 +36,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from cli_runs import environment, stackyard
+
 COMPONENTS = 1000
 STACKS = 200
 MANY_STACKS = 2000
@@ -54,17 +56,6 @@ LISTING_IMPORTS = "import what stack list imports"
 FLAVOR_IMPORTS = "... and the local artifact store's class"
 """A registration must import its flavor's class (an attrs class) to validate the parameters: these two
 rows show what that import alone costs on top of what listing imports."""
-
-
-def stackyard() -> list[str]:
-    script = Path(sys.executable).parent / "stackyard"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "stackyard_cli"]
-
-
-def environment(config: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STACKYARD_") and k != "PYTHONDONTWRITEBYTECODE"}
-    env["STACKYARD_CONFIG_PATH"] = str(config)
-    return env
 
 
 def populate(config: Path, components: int, stacks: int) -> None:

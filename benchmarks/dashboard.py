@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import socket
 import statistics
 import subprocess
@@ -32,6 +31,8 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+
+from cli_runs import environment, stackyard
 
 START_GOAL = 1.0
 LIST_GOAL = 0.300
@@ -55,12 +56,6 @@ print(len(runs), next(r.id for r in reversed(runs) if r.pipeline_name == "diamon
 """
 
 
-def environment(config: Path, cache: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STACKYARD_") and k != "PYTHONDONTWRITEBYTECODE"}
-    env.update(STACKYARD_CONFIG_PATH=str(config), PYTHONPYCACHEPREFIX=str(cache))
-    return env
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -79,17 +74,12 @@ def answers(url: str) -> bool:
         return False
 
 
-def command() -> list[str]:
-    script = Path(sys.executable).parent / "stackyard"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "stackyard_cli"]
-
-
 def start(env: dict[str, str], cwd: Path) -> tuple[float, float, subprocess.Popen[bytes], str]:
     """Seconds until ``/api`` answers, seconds of the first ``/runs`` after that, the process, its URL."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     began = time.perf_counter()
-    process = subprocess.Popen([*command(), "dashboard", "--no-browser", "--port", str(port)], env=env, cwd=cwd,
+    process = subprocess.Popen([*stackyard(), "dashboard", "--no-browser", "--port", str(port)], env=env, cwd=cwd,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     while not answers(url + "/api"):
         if process.poll() is not None:

@@ -24,6 +24,8 @@ import time
 import uuid
 from pathlib import Path
 
+from cli_runs import environment, stackyard
+
 GOAL_SECONDS = 0.300
 
 
@@ -68,18 +70,6 @@ def fill_sqlite_flavor(path: Path, count: int) -> None:
         )
 
 
-def stackyard() -> list[str]:
-    script = Path(sys.executable).parent / "stackyard"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "stackyard_cli"]
-
-
-def environment(config: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STACKYARD_") and k != "PYTHONDONTWRITEBYTECODE"}
-    env["STACKYARD_CONFIG_PATH"] = str(config)
-    env["PYTHONPYCACHEPREFIX"] = str(config.parent / "pycache")  # keeps the checkout clean
-    return env
-
-
 def timed(command: list[str], env: dict[str, str], repeat: int) -> float:
     subprocess.run(command, env=env, check=True, capture_output=True)  # warm the bytecode cache
     times = []
@@ -111,6 +101,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp, ThrowawayPostgres.start() as server:
         folder = Path(tmp)
+        os.environ["PYTHONPYCACHEPREFIX"] = str(folder / "pycache")  # bytecode kept out of the checkout
         pg_url = server.create_database("bench")
         fill_sql(pg_url, args.runs)
         lite_url = f"sqlite:///{folder / 'sql-flavor.db'}"
