@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from stackyard.repository import Repository
 
 
-
 def component_group(type_value: str) -> click.Group:
     """The command group of one stack component type."""
     kind = StackComponentType.parse(type_value)

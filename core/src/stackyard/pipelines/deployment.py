@@ -203,7 +203,8 @@ class PipelineDeployment:
         """
         if invocation.step.step_operator is None:
             return self._execute(invocation, inputs, step_id, attempt, final=final, key=key)
-        from stackyard.pipelines.entrypoint import error_of, operator_folder, read_result, write_payload
+        from stackyard.pipelines.entrypoint import operator_folder, read_result, write_payload
+        from stackyard.pipelines.step_errors import StepError
 
         operator, artifact_store = self.stack.step_operator, self.stack.artifact_store
         assert operator is not None and artifact_store is not None  # checked before the run started
@@ -213,7 +214,7 @@ class PipelineDeployment:
         if result.get("logs"):
             log.write(result["logs"])  # shown live where the operator ran it
         if "error" in result:
-            raise error_of(invocation.name, result["error"])
+            raise StepError.from_json(invocation.name, result["error"]).exception()
         return dict(result["records"])
 
     def execute_operated_step(self, name: str, step_id: str, attempt: int, final: bool) -> dict[str, Any]:

@@ -30,6 +30,8 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from stackyard.pipelines.step_errors import StepError
+
 if TYPE_CHECKING:
     from stackyard.artifact_stores import BaseArtifactStore
     from stackyard.pipelines.deployment import PipelineDeployment
@@ -117,20 +119,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 payload["step"], payload["step_id"], payload["attempt"], payload["final"]
             )
         except Exception as exc:  # noqa: BLE001 - sent back to the orchestrator
-            from stackyard.pipelines.step_errors import StepError
-
             result = {"error": StepError.of(payload["step"], exc).to_json()}
     result["logs"] = log.getvalue()
     with store.open(f"{folder}/result.json", "w") as file:
         file.write(json.dumps(result, default=str))
     return 1 if "error" in result else 0
-
-
-def error_of(step_name: str, error: dict[str, Any]) -> BaseException:
-    """The step's exception from a result: itself if it unpickles, else a :class:`RemoteStepError`."""
-    from stackyard.pipelines.step_errors import StepError
-
-    return StepError.from_json(step_name, error).exception()
 
 
 if __name__ == "__main__":
