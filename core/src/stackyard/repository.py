@@ -434,10 +434,8 @@ class Repository:
     ) -> list[PipelineRunView]:
         """The ``limit`` newest runs of one pipeline, or of all, newest first (only those are read)."""
         from stackyard import post_execution
-        from stackyard.post_execution import PipelineRunView
 
-        context = post_execution.stack_context(stack or post_execution.active_context(self))
-        return [PipelineRunView(r, context) for r in context.metadata_store.get_latest_runs(pipeline_name, limit)]
+        return post_execution.get_latest_runs(stack or post_execution.active_context(self), pipeline_name, limit)
 
     def copy_metadata(self, source: str, target: str) -> CopyReport:
         """Copy every run recorded by metadata store ``source`` into metadata store ``target`` (component names).

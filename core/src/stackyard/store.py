@@ -297,28 +297,17 @@ class LocalStore:
                 path = self._component_path(record.type, record.name)
                 other = names.get(record.name.lower())
                 if other is not None:
-                    label = record.type.with_article.capitalize()
-                    case = "" if other == record.name else "; names differing only in case are not allowed"
-                    raise StackComponentExistsError(
-                        f"{label} named '{other}' already exists{case}.", kind=record.type.display_name, name=record.name
-                    )
+                    raise _component_exists(record.type, record.name, other)
                 names[record.name.lower()] = record.name
                 change.write(path, record.to_dict())
             change.commit(batch=True)
 
     def _check_new_component(self, component_type: StackComponentType, name: str) -> None:
-        label = component_type.with_article.capitalize()
         if self.has_component(component_type, name):
-            raise StackComponentExistsError(
-                f"{label} named '{name}' already exists.", kind=component_type.display_name, name=name
-            )
+            raise _component_exists(component_type, name, name)
         twin = case_twin(name, self.component_names(component_type))
         if twin:
-            raise StackComponentExistsError(
-                f"{label} named '{twin}' already exists; names differing only in case are not allowed.",
-                kind=component_type.display_name,
-                name=name,
-            )
+            raise _component_exists(component_type, name, twin)
 
     def rename_component(self, component_type: StackComponentType, old: str, new: str) -> None:
         """Rename a component and the references of every stack using it, all at once."""
@@ -373,3 +362,13 @@ class LocalStore:
         """Forget a custom flavor."""
         with self.lock():
             remove_file(self._flavor_path(component_type, name))
+
+
+def _component_exists(component_type: StackComponentType, name: str, other: str) -> StackComponentExistsError:
+    """``name`` is taken by the component ``other`` (the same name, or one differing only in case)."""
+    case = "" if other == name else "; names differing only in case are not allowed"
+    return StackComponentExistsError(
+        f"{component_type.with_article.capitalize()} named '{other}' already exists{case}.",
+        kind=component_type.display_name,
+        name=name,
+    )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from stackyard_cli import output
-from stackyard_cli.errors import UserError
 from stackyard_cli.session import open_repository
 
 
@@ -19,14 +18,7 @@ def copy_runs(source: str, target: str) -> None:
     Runs already in TARGET are skipped, so running it again copies only what is new.
     Artifact and log URIs are copied as they are: those on local disk stay readable only on this machine.
     """
-    from stackyard.exceptions import StackyardError
-    from stackyard.metadata_stores.copy import copy_between
-
-    repo = open_repository()
-    try:
-        report = copy_between(repo, source, target)
-    except StackyardError as exc:
-        raise UserError(str(exc), exc) from exc
+    report = open_repository().copy_metadata(source, target)  # errors: one line, by the root group
     for problem in report.problems:
         output.warning(f"Not copied: {problem}")
     if report.local_uris:

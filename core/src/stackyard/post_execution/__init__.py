@@ -73,6 +73,12 @@ def get_runs(stack: Stack | StoreContext, pipeline_name: str | None = None) -> l
     return [PipelineRunView(r, context) for r in context.metadata_store.get_runs(pipeline_name)]
 
 
+def get_latest_runs(stack: Stack | StoreContext, pipeline_name: str | None = None, limit: int = 50) -> list[PipelineRunView]:
+    """The ``limit`` newest runs (of one pipeline, or all), newest first; only those are read."""
+    context = stack_context(stack)
+    return [PipelineRunView(r, context) for r in context.metadata_store.get_latest_runs(pipeline_name, limit)]
+
+
 def get_run(stack: Stack | StoreContext, name_or_id: str) -> PipelineRunView:
     """One run by name or id (``RunNotFoundError`` if there is none)."""
     context = stack_context(stack)
