@@ -41,7 +41,9 @@ def _names(name: str) -> tuple[str, str, str]:
             f"'{name}' cannot name a package: use letters, digits and '-', '_' or '.' between them, "
             "starting with a letter (e.g. 'acme' or 'stackyard-acme')."
         )
-    short = re.sub(r"[-_.]+", "-", text).lower()
+    from stackyard.names import normalized_package_name
+
+    short = normalized_package_name(text)
     if short.startswith("stackyard-"):
         short = short[len("stackyard-") :]
     if not short[:1].isalpha():

@@ -25,3 +25,8 @@ def validate_name(kind: str, name: object) -> str:
             "not starting with '.' or '-' nor ending with '.', and no spaces or path separators."
         )
     return name
+
+
+def normalized_package_name(name: str) -> str:
+    """A distribution's name as PEP 503 compares them: lowercase, each run of ``-``, ``_`` and ``.`` one dash."""
+    return re.sub(r"[-_.]+", "-", name).lower()

@@ -60,6 +60,12 @@ class ComponentRecord:
         data["config"] = dict(self.config)
         return data
 
+    def to_json(self) -> str:
+        """:meth:`to_dict` as JSON (a path or other value TOML holds as text becomes text), e.g. for a command line."""
+        import json
+
+        return json.dumps(self.to_dict(), default=str)
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], path: Path | str = "<data>") -> ComponentRecord:
         """Read a record, raising :class:`ConfigFileError` naming ``path`` when fields are wrong."""

@@ -23,6 +23,7 @@ from stackyard.context import (
 )
 from stackyard.enums import ProfileSource, StackComponentType
 from stackyard.exceptions import StackyardError
+from stackyard.names import normalized_package_name
 from stackyard.profiles import GlobalConfig, Profile
 
 if TYPE_CHECKING:
@@ -364,8 +365,8 @@ class Repository:
         plugins = self._plugins().plugins
         if package is None:
             return list(plugins)
-        wanted = _normalized(package)
-        return [p for p in plugins if _normalized(p.package) == wanted]
+        wanted = normalized_package_name(package)
+        return [p for p in plugins if normalized_package_name(p.package) == wanted]
 
     def get_flavor_conflicts(self) -> list[FlavorConflict]:
         """Flavors of one type and name provided by more than one package (the first one wins)."""
@@ -385,14 +386,14 @@ class Repository:
         """``(profile name, record)`` of every component, in every profile, whose flavor these plugins provide."""
         plugins = list(plugins)
         flavors = {(t, name) for p in plugins for t, name in p.flavors}
-        packages = {_normalized(p.package) for p in plugins}
+        packages = {normalized_package_name(p.package) for p in plugins}
         users = []
         for profile in self.get_profiles():
             store = profile.store()
             for component_type in StackComponentType:
                 for record in store.components(component_type):
                     if (component_type, record.flavor) in flavors and (
-                        record.package is None or _normalized(record.package) in packages
+                        record.package is None or normalized_package_name(record.package) in packages
                     ):
                         users.append((profile.name, record))
         return users
@@ -445,9 +446,3 @@ class Repository:
         from stackyard.metadata_stores.copy import copy_between
 
         return copy_between(self, source, target)
-
-
-def _normalized(package: str) -> str:
-    import re
-
-    return re.sub(r"[-_.]+", "-", package).lower()

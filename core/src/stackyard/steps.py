@@ -63,7 +63,7 @@ def deploy_model(
     manager = context.stack.secrets_manager
 
     def record(component: Any) -> dict[str, Any]:  # the stored form: secret references, never values
-        return dict(json.loads(json.dumps(ComponentRecord.of(component).to_dict(), default=str)))
+        return dict(json.loads(ComponentRecord.of(component).to_json()))
 
     server = deployer.deploy_model(
         str(artifact["uri"]),

@@ -35,7 +35,6 @@ from stackyard.pipelines.step_errors import StepError
 if TYPE_CHECKING:
     from stackyard.artifact_stores import BaseArtifactStore
     from stackyard.pipelines.deployment import PipelineDeployment
-    from stackyard.stack.stack_component import StackComponent
 
 MODULE = "stackyard.pipelines.entrypoint"
 
@@ -48,7 +47,9 @@ def operator_folder(deployment: PipelineDeployment, step_name: str, step_id: str
 
 
 def write_payload(deployment: PipelineDeployment, step_name: str, step_id: str, attempt: int, final: bool) -> list[str]:
-    """Write the payload of one attempt and return the command that runs it."""
+    """Write the payload of one attempt and return the command that runs it (components as their
+    stored forms: secret references, never their values)."""
+    from stackyard.records import ComponentRecord
 
     store = deployment.stack.artifact_store
     assert store is not None
@@ -57,16 +58,9 @@ def write_payload(deployment: PipelineDeployment, step_name: str, step_id: str, 
     payload = {"deployment": deployment, "step": step_name, "step_id": step_id, "attempt": attempt, "final": final}
     with store.open(f"{folder}/payload.pkl", "wb") as file:
         _ReferencesOnly(file, pickle.HIGHEST_PROTOCOL).dump(payload)
-    command = [sys.executable, "-m", MODULE, "--artifact-store", _record(store), "--payload", f"{folder}/payload.pkl"]
+    command = [sys.executable, "-m", MODULE, "--artifact-store", ComponentRecord.of(store).to_json(), "--payload", f"{folder}/payload.pkl"]
     manager = deployment.stack.secrets_manager
-    return command + (["--secrets-manager", _record(manager)] if manager is not None else [])
-
-
-def _record(component: StackComponent) -> str:
-    """A component's stored form as JSON: its secret references, never their values."""
-    from stackyard.records import ComponentRecord
-
-    return json.dumps(ComponentRecord.of(component).to_dict(), default=str)
+    return command + (["--secrets-manager", ComponentRecord.of(manager).to_json()] if manager is not None else [])
 
 
 class _ReferencesOnly(pickle.Pickler):

@@ -162,7 +162,7 @@ class ModelDeployerConformance(_PipelineSuite):
         server = model_deployer.deploy_model(artifact.uri, {
             "materializer": artifact.materializer,
             "data_type": artifact.data_type,
-            "artifact_store": json.loads(json.dumps(ComponentRecord.of(store).to_dict(), default=str)),
+            "artifact_store": json.loads(ComponentRecord.of(store).to_json()),
             "model_name": "by-uri",
         })
         assert server["model_uri"] == artifact.uri and server["pipeline_name"] is None
