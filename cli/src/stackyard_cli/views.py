@@ -79,7 +79,7 @@ class View:
 
 def render(data: Any, output_format: str, view: View) -> None:
     """Print ``data`` as JSON or YAML, or as the table ``view`` describes."""
-    from stackyard.folder_index import gc_paused
+    from stackyard.files import gc_paused
 
     with gc_paused():  # thousands of rows of strings: nothing for the cyclic collector to find
         _render(data, output_format, view)

@@ -12,11 +12,8 @@ correct snapshot, and a damaged index is simply rebuilt.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,25 +25,11 @@ _SUFFIX = ".toml"
 
 
 def read_folder(folder: Path) -> dict[str, tuple[str, dict[str, Any]]]:
-    """Every ``*.toml`` file in ``folder``: name (without suffix) to (path, parsed data), sorted by name."""
-    with gc_paused():
-        return _read_folder(folder)
+    """Every ``*.toml`` file in ``folder``: name (without suffix) to (path, parsed data), sorted by name.
 
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection meanwhile: reading thousands of files' data allocates many
-    objects, none in cycles, and the collector's passes over them cost a listing about 10%."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _read_folder(folder: Path) -> dict[str, tuple[str, dict[str, Any]]]:
+    Callers reading thousands of files pause the garbage collector around it
+    (:func:`stackyard.files.gc_paused`), with the work they do on the data.
+    """
     try:
         entries = sorted(
             (e for e in os.scandir(folder) if e.name.endswith(_SUFFIX) and not e.name.startswith(".")),

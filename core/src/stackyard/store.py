@@ -31,8 +31,8 @@ from stackyard.exceptions import (
     StackExistsError,
     StackNotFoundError,
 )
-from stackyard.files import locked, read_toml, remove_file, remove_temp_files, write_toml
-from stackyard.folder_index import INDEX_NAME, gc_paused, read_folder
+from stackyard.files import gc_paused, locked, read_toml, remove_file, remove_temp_files, write_toml
+from stackyard.folder_index import INDEX_NAME, read_folder
 from stackyard.journal import Change, pending, replay
 from stackyard.names import validate_name
 from stackyard.records import ComponentRecord, CustomFlavorRecord, StackRecord
