@@ -206,12 +206,23 @@ def _json_container_hook(base: cattrs.Converter, tp: Any) -> Any:
     return structure
 
 
+_PATHS = frozenset({PurePath, Path, type(Path())})
+_SCALARS: dict[type, Any] = {
+    bool: _structure_bool,
+    int: _structure_int,
+    float: _structure_float,
+    str: _structure_str,
+    UUID: _structure_uuid,
+    **dict.fromkeys(_PATHS, _structure_path),
+}
+"""Types whose hooks :func:`converter` would pick anyway, called directly: building a component of
+plain parameters (the common case, and every CLI registration) then never imports cattrs."""
+
+
 def _register_scalars(conv: cattrs.Converter) -> None:
-    conv.register_structure_hook(bool, _structure_bool)
-    conv.register_structure_hook(int, _structure_int)
-    conv.register_structure_hook(float, _structure_float)
-    conv.register_structure_hook(str, _structure_str)
-    conv.register_structure_hook(UUID, _structure_uuid)
+    for tp, hook in _SCALARS.items():
+        if tp not in _PATHS:  # paths: any PurePath subclass, below
+            conv.register_structure_hook(tp, hook)
     conv.register_structure_hook_func(
         lambda t: isinstance(t, type) and issubclass(t, PurePath), _structure_path
     )
@@ -227,18 +238,6 @@ def _register_scalars(conv: cattrs.Converter) -> None:
         lambda v: [converter().unstructure(x) for x in sorted(v, key=repr)],
     )
 
-
-_PATHS = frozenset({PurePath, Path, type(Path())})
-_SCALARS: dict[type, Any] = {
-    bool: _structure_bool,
-    int: _structure_int,
-    float: _structure_float,
-    str: _structure_str,
-    UUID: _structure_uuid,
-}
-"""Types whose hooks :func:`converter` would pick anyway, called directly: building a component of
-plain parameters (the common case, and every CLI registration) then never imports cattrs."""
-_SCALARS.update({path: _structure_path for path in (PurePath, Path, type(Path()))})
 
 
 @functools.lru_cache(maxsize=None)

@@ -18,17 +18,18 @@ materialized) a flavor's tests provide a ``feature_case``: a
 from __future__ import annotations
 
 import math
-import uuid
 from collections.abc import Mapping, Sequence
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import pytest
 
 from stackyard.feature_stores import BaseFeatureStore
 from stackyard.pipelines import pipeline, step
-from stackyard.testing.conformance import _PipelineSuite, _stack_around
+from stackyard.testing.conformance import _PipelineSuite
+
+if TYPE_CHECKING:
+    from stackyard.stack.stack import Stack
 
 
 @attrs.frozen
@@ -117,12 +118,10 @@ class FeatureStoreConformance(_PipelineSuite):
             for column, value in expected.items():
                 assert _same(matches[0][column], value), f"{column} for {[expected[k] for k in keys]}"
 
-    def test_a_step_reads_features_through_the_stack(
-        self, feature_store: BaseFeatureStore, feature_case: FeatureCase, tmp_path: Path, stackyard_config: Path
-    ) -> None:
+    def test_a_step_reads_features_through_the_stack(self, conformance_stack: Stack, feature_case: FeatureCase) -> None:
         run = online_features(entity_rows=[dict(r) for r in feature_case.entity_rows],
                               features=list(feature_case.features)).run(
-            stack=_stack_around(feature_store, tmp_path), run_name=f"conformance-{uuid.uuid4().hex[:12]}"
+            stack=conformance_stack, run_name=self.run_name()
         )
         read = run.get_step("read_online").output.read()
         for column, expected in feature_case.online.items():
