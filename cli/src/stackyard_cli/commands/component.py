@@ -25,6 +25,8 @@ from stackyard_cli.session import open_repository
 from stackyard_cli.views import Column, Record, View, render
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from stackyard.plugins import Flavor
     from stackyard.records import ComponentRecord
     from stackyard.repository import Repository
@@ -242,7 +244,7 @@ def list_flavors(output_format: str) -> None:
     kind = _kind()
     repo = open_repository()
     data = [_flavor_data(f) for f in repo.get_flavors(kind)]
-    _warn_plugin_problems(repo, kind)
+    _warn_plugin_problems(repo, [kind])
     columns = [Column("FLAVOR", "name"), Column("PACKAGE", _package_label), Column("DESCRIPTION", "description", shrink=True)]
     render(data, output_format, View(columns, empty=no_flavors_hint(kind)))
 
@@ -396,14 +398,16 @@ def no_flavors_hint(kind: StackComponentType | None = None) -> str:
     )
 
 
-def _warn_plugin_problems(repo: Repository, kind: StackComponentType, *, failures: bool = True) -> None:
-    """Warn of failed plugins (with ``failures``) and of clashing flavors of ``kind``."""
-    for plugin in repo.get_plugins() if failures else ():
+def _warn_plugin_problems(repo: Repository, kinds: Sequence[StackComponentType]) -> None:
+    """Warn of failed plugins and of clashing flavors of ``kinds``, type by type."""
+    for plugin in repo.get_plugins():
         if plugin.status == "failed":
             output.warning(
                 f"Plugin '{plugin.name}' ({plugin.package} {plugin.version}) failed: {(plugin.error or '').rstrip('.')}. "
                 "Its flavors may be missing (see stackyard plugin list)."
             )
-    for conflict in repo.get_flavor_conflicts():
-        if conflict.type is kind:
-            output.warning(str(conflict))
+    conflicts = repo.get_flavor_conflicts()
+    for kind in kinds:
+        for conflict in conflicts:
+            if conflict.type is kind:
+                output.warning(str(conflict))

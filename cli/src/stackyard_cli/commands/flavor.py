@@ -33,8 +33,7 @@ def list_flavors(type_names: tuple[str, ...], output_format: str) -> None:
     kinds = [StackComponentType.parse(n) for n in type_names] or list(StackComponentType)
     repo = open_repository()
     data = [_flavor_data(f) for kind in kinds for f in repo.get_flavors(kind)]
-    for kind in kinds:
-        _warn_plugin_problems(repo, kind, failures=kind is kinds[0])
+    _warn_plugin_problems(repo, kinds)
     columns = [
         Column("TYPE", lambda d: d["type"].replace("_", "-")),
         Column("FLAVOR", "name"),
