@@ -70,6 +70,17 @@ def test_a_marked_step_runs_through_the_step_operator_in_a_subprocess(stack: Sta
     assert run.status.value == "completed"
 
 
+def test_an_operated_steps_outputs_carry_the_cache_key_recorded_for_it(stack: Stack) -> None:
+    from stackyard.pipelines.artifacts import identity
+
+    run = offloaded().run(stack=operator_stack(stack), run_name="keyed")
+    heavy_step = run.get_step("heavy")
+    assert heavy_step.cache_key
+    recorded = stack.metadata_store.get_artifacts(heavy_step.id)  # type: ignore[union-attr]
+    output = next(a for a in recorded if a.get("direction") == "output")
+    assert identity(output) == f"provenance:{heavy_step.cache_key}:output"
+
+
 def test_a_stack_without_the_named_step_operator_is_refused_before_the_run(stack: Stack) -> None:
     with pytest.raises(StackValidationError, match=(
         "step 'heavy' runs on step operator 'remote', but it has no step operator; "

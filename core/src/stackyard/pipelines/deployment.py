@@ -208,7 +208,7 @@ class PipelineDeployment:
 
         operator, artifact_store = self.stack.step_operator, self.stack.artifact_store
         assert operator is not None and artifact_store is not None  # checked before the run started
-        command = write_payload(self, invocation.name, step_id, attempt, final)
+        command = write_payload(self, invocation.name, step_id, attempt, final, key)
         operator.launch(self.pipeline_name, self.run_name, invocation.name, command)
         result = read_result(artifact_store, operator_folder(self, invocation.name, step_id, attempt))
         if result.get("logs"):
@@ -217,19 +217,16 @@ class PipelineDeployment:
             raise StepError.from_json(invocation.name, result["error"]).exception()
         return dict(result["records"])
 
-    def execute_operated_step(self, name: str, step_id: str, attempt: int, final: bool) -> dict[str, Any]:
+    def execute_operated_step(
+        self, name: str, step_id: str, attempt: int, final: bool, key: str | None = None
+    ) -> dict[str, Any]:
         """Run one attempt of step ``name`` here, for a step operator (see :mod:`stackyard.pipelines.entrypoint`).
 
-        Returns ``records``: the outputs' records.
+        ``key``: the cache key the orchestrating process recorded for the step, if it ran with its
+        cache on (its outputs are identified by it). Returns ``records``: the outputs' records.
         """
         invocation = self.pipeline.graph[name]
         inputs = {arg: self._output_record(producer, output) for arg, (producer, output) in invocation.inputs.items()}
-        key = None
-        if self.enable_cache and invocation.step.enable_cache:
-            try:
-                key = cache_key(invocation, inputs, self.stack.artifact_store)  # type: ignore[arg-type]
-            except UncacheableParametersError:
-                pass
         return {"records": self._execute(invocation, inputs, step_id, attempt, final=final, key=key)}
 
     def _store_logs(self, step_id: str, name: str, text: str) -> None:

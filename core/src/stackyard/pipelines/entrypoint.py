@@ -3,7 +3,7 @@
 For a step marked ``@step(step_operator="name")``, ``run_step`` (in the
 orchestrator's process) records the step as started, writes a *payload* —
 the pickled deployment (pipeline and steps by reference, the stack with its
-prepared components), the step's name, id and attempt — to
+prepared components), the step's name, id, attempt and cache key — to
 ``<artifact store>/<pipeline>/<step>/operator/<step id>-<attempt>/payload.pkl``,
 and hands the stack's step operator a command that runs this module::
 
@@ -46,7 +46,9 @@ def operator_folder(deployment: PipelineDeployment, step_name: str, step_id: str
     return f"{store.path.rstrip('/')}/{deployment.pipeline_name}/{step_name}/operator/{step_id}-{attempt}"
 
 
-def write_payload(deployment: PipelineDeployment, step_name: str, step_id: str, attempt: int, final: bool) -> list[str]:
+def write_payload(
+    deployment: PipelineDeployment, step_name: str, step_id: str, attempt: int, final: bool, key: str | None = None
+) -> list[str]:
     """Write the payload of one attempt and return the command that runs it (components as their
     stored forms: secret references, never their values)."""
     from stackyard.records import ComponentRecord
@@ -55,7 +57,9 @@ def write_payload(deployment: PipelineDeployment, step_name: str, step_id: str, 
     assert store is not None
     folder = operator_folder(deployment, step_name, step_id, attempt)
     store.makedirs(folder)
-    payload = {"deployment": deployment, "step": step_name, "step_id": step_id, "attempt": attempt, "final": final}
+    payload = {
+        "deployment": deployment, "step": step_name, "step_id": step_id, "attempt": attempt, "final": final, "key": key,
+    }
     with store.open(f"{folder}/payload.pkl", "wb") as file:
         _ReferencesOnly(file, pickle.HIGHEST_PROTOCOL).dump(payload)
     command = [sys.executable, "-m", MODULE, "--artifact-store", ComponentRecord.of(store).to_json(), "--payload", f"{folder}/payload.pkl"]
@@ -110,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with capture() as log:
         try:
             result: dict[str, Any] = deployment.execute_operated_step(
-                payload["step"], payload["step_id"], payload["attempt"], payload["final"]
+                payload["step"], payload["step_id"], payload["attempt"], payload["final"], payload.get("key")
             )
         except Exception as exc:  # noqa: BLE001 - sent back to the orchestrator
             result = {"error": StepError.of(payload["step"], exc).to_json()}
