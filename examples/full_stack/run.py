@@ -111,9 +111,9 @@ def print_mlflow(run: Any) -> None:
         print(f"  {child.info.run_name:<14} {child.info.status:<9} {logged or ''}".rstrip())
 
 
-def predict(repo: Repository, prediction_url: str) -> None:
+def predict(feature_store: Any, prediction_url: str) -> None:
     """Score a few customers with their latest features, read from the online store, through the endpoint."""
-    online = repo.get_stack(STACK).feature_store.get_online_features(
+    online = feature_store.get_online_features(
         [{"customer_id": customer} for customer in CUSTOMERS_TO_SCORE], feature_repo.FEATURES
     )
     rows = [[online[column][i] for column in feature_repo.FEATURE_COLUMNS] for i in range(len(CUSTOMERS_TO_SCORE))]
@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"\nDeployed model server {deployment['id'][:8]} at {deployment['prediction_url']}")
                 for old in before:
                     print(f"  replacing server {old['id'][:8]} of run '{old['run_name']}' ({old['status']}), now forgotten")
-                predict(repo, deployment["prediction_url"])
+                predict(stack.feature_store, deployment["prediction_url"])
             else:
                 print(f"\nNot deployed: {deployment['reason']}")
         finally:  # also when the run failed: the alerter has posted about it

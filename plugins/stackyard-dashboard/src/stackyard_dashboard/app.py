@@ -25,6 +25,9 @@ from stackyard_dashboard import data, pages
 
 STATIC = Path(__file__).parent / "static"
 
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
+"""The loopback names a request's Host may carry (and ``stackyard dashboard --host`` may name without a warning)."""
+
 
 class ApiResponse(JSONResponse):
     """JSON that also carries what ``json`` refuses: NaN as ``null``, other objects as text."""
@@ -125,7 +128,7 @@ ROUTES: Sequence[Route | Mount] = [
 ]
 
 
-def create_app(allowed_hosts: Sequence[str] = ("127.0.0.1", "localhost", "[::1]", "::1")) -> Starlette:
+def create_app(allowed_hosts: Sequence[str] = LOOPBACK_HOSTS) -> Starlette:
     """The dashboard application; requests naming another host (DNS rebinding) are refused."""
     middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))]
     return Starlette(routes=list(ROUTES), middleware=middleware)

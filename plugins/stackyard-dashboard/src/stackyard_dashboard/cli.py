@@ -7,8 +7,6 @@ from typing import Any
 
 import click
 
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
-
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (keep it on loopback: the dashboard has no login).")
@@ -32,7 +30,9 @@ def dashboard(host: str, port: int, no_browser: bool) -> None:
     bound = sock.getsockname()
     shown = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
     url = f"http://{shown}:{bound[1]}/"
-    if host not in LOOPBACK:
+    from stackyard_dashboard.app import LOOPBACK_HOSTS  # starlette: only once the command runs
+
+    if host not in LOOPBACK_HOSTS:
         click.echo(f"Warning: listening on {host}, not on loopback: anyone who can reach it sees your stacks and runs.", err=True)
     _serve(sock, host, url, open_browser=not no_browser)
 
@@ -64,9 +64,9 @@ def _listen(host: str, port: int) -> socket.socket:
 def _serve(sock: socket.socket, host: str, url: str, *, open_browser: bool) -> None:
     import uvicorn
 
-    from stackyard_dashboard.app import create_app
+    from stackyard_dashboard.app import LOOPBACK_HOSTS, create_app
 
-    allowed = ["127.0.0.1", "localhost", "[::1]", "::1", host]
+    allowed = [*LOOPBACK_HOSTS, host]
     config = uvicorn.Config(create_app(allowed), log_level="warning", access_log=False, lifespan="off")
     server = uvicorn.Server(config)
     announce = _Announce(server, url, open_browser)

@@ -12,13 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 from stackyard.enums import StackComponentType
 from stackyard.exceptions import StackyardError
+from stackyard.pipelines import ExecutionStatus
 
 if TYPE_CHECKING:
+    from stackyard import Repository
     from stackyard.post_execution import PipelineRunView, StepView, StoreContext
-    from stackyard.repository import Repository
 
 RUNS_PER_PAGE = 50
-STATUSES = ("running", "completed", "cached", "failed", "crashed")
+STATUSES = tuple(s.value for s in ExecutionStatus)
 
 
 class NotFound(LookupError):
@@ -27,7 +28,7 @@ class NotFound(LookupError):
 
 def repository() -> Repository:
     """A fresh view of the active profile (cheap: files are read when asked for)."""
-    from stackyard.repository import Repository
+    from stackyard import Repository
 
     return Repository()
 
@@ -281,10 +282,8 @@ def run_detail(repo: Repository, name_or_id: str, *, previews: bool = True) -> d
 
     run = RunSources(repo).run(name_or_id)
     steps = run.steps
-    data = run_summary(run, with_steps=False)
+    data = run_summary(run)
     data.update(
-        steps=len(steps),
-        cached_steps=sum(1 for s in steps if s.is_cached),
         ended=run.end_time.timestamp() if run.end_time else None,
         parameters=run.parameters,
         runtime_configuration=run.runtime_configuration,

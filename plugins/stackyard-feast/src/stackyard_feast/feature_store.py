@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -54,9 +55,6 @@ class FeastFeatureStore(BaseFeatureStore):
         state = dict(self.__dict__)
         state["_store"] = state["_store_pid"] = None  # Feast's store holds connections: each process opens its own
         return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
 
     @property
     def folder(self) -> Path:
@@ -109,8 +107,21 @@ class FeastFeatureStore(BaseFeatureStore):
 
     # -- helpers --------------------------------------------------------------
 
-    def _reading(self, features: Sequence[str]) -> _FeastErrors:
-        return _FeastErrors(self.name, features)
+    @contextlib.contextmanager
+    def _reading(self, features: Sequence[str]) -> Iterator[None]:
+        """Turns Feast's errors about the request (unknown names) into one :class:`FeastFeatureStoreError` line."""
+        features = list(features)
+        try:
+            yield
+        except Exception as exc:
+            from feast.errors import FeastError
+
+            if isinstance(exc, FeastError):
+                raise FeastFeatureStoreError(
+                    f"Feature store '{self.name}' cannot read {', '.join(features)}: {exc}; "
+                    "check the names against the repository (feast feature-views list) and run `feast apply` there"
+                ) from exc
+            raise
 
 
 def _callers_warning_filters() -> warnings.catch_warnings:
@@ -119,24 +130,3 @@ def _callers_warning_filters() -> warnings.catch_warnings:
     DeprecationWarning in the user's process."""
     return warnings.catch_warnings()
 
-
-class _FeastErrors:
-    """Turns Feast's errors about the request (unknown names) into one :class:`FeastFeatureStoreError` line."""
-
-    def __init__(self, name: str, features: Sequence[str]) -> None:
-        self.name, self.features = name, list(features)
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
-        if exc is None or not isinstance(exc, Exception):
-            return False
-        from feast.errors import FeastError
-
-        if isinstance(exc, FeastError):
-            raise FeastFeatureStoreError(
-                f"Feature store '{self.name}' cannot read {', '.join(self.features)}: {exc}; "
-                "check the names against the repository (feast feature-views list) and run `feast apply` there"
-            ) from exc
-        return False

@@ -10,13 +10,9 @@ active profile's folder), so the CLI finds it again later.
 
 from __future__ import annotations
 
-import json
 import os
-import socket
 import sys
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
@@ -146,7 +142,7 @@ class LocalModelDeployer(BaseModelDeployer):
     def _describe(self, record: Mapping[str, Any]) -> dict[str, Any]:
         from stackyard_serve.services import is_alive
 
-        base = f"http://{HOST}:{record['port']}"
+        base = _base_url(record["port"])
         return {
             "id": record["id"],
             "status": RUNNING if is_alive(dict(record)) else STOPPED,
@@ -166,9 +162,13 @@ class LocalModelDeployer(BaseModelDeployer):
 
     def _wait_until_healthy(self, record: dict[str, Any], log: Path) -> None:
         """Return once /health answers for this server; else stop it, forget it and raise with its log's end."""
+        import json
+        import urllib.error
+        import urllib.request
+
         from stackyard_serve.services import is_alive, terminate
 
-        url = f"http://{HOST}:{record['port']}/health"
+        url = f"{_base_url(record['port'])}/health"
         deadline = time.monotonic() + self.startup_timeout
         problem = f"it did not answer {url} within {self.startup_timeout:g} s"
         while time.monotonic() < deadline:
@@ -191,7 +191,14 @@ class LocalModelDeployer(BaseModelDeployer):
         )
 
 
+def _base_url(port: int) -> str:
+    """Where the server listening on ``port`` answers: ``http://127.0.0.1:<port>``."""
+    return f"http://{HOST}:{port}"
+
+
 def _free_port() -> int:
+    import socket
+
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((HOST, 0))
         return int(sock.getsockname()[1])

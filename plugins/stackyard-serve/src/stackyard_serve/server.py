@@ -2,8 +2,8 @@
 
 It loads the model artifact named in the record through the materializer
 that wrote it (from the artifact store the record names, with that store's
-secret references resolved from the recorded secrets manager) and serves on
-127.0.0.1, at the recorded port:
+secret references resolved from the recorded secrets manager) and serves at
+the recorded host (127.0.0.1) and port:
 
 ``GET /health``
     ``{"status": "ok", "server_id": ..., "model_uri": ...}``
@@ -23,8 +23,6 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
-
-HOST = "127.0.0.1"
 
 logger = logging.getLogger("stackyard_serve")
 
@@ -112,7 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     import uvicorn
 
-    uvicorn.run(app, host=HOST, port=int(record["port"]), log_level="info")
+    uvicorn.run(app, host=record["host"], port=int(record["port"]), log_level="info")
     return 0
 
 
