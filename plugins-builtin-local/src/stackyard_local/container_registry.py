@@ -152,15 +152,18 @@ class DefaultContainerRegistry(BaseContainerRegistry):
             ) from None
 
     def _http_error(self, error: urllib.error.HTTPError, path: str) -> ContainerRegistryError:
+        """The error for an HTTP error answer; its ``status`` detail is the HTTP status code."""
         if error.code in (401, 403):
             how = "the username and password secrets" if self._credentials() else "credentials (username and password)"
             return ContainerRegistryError(
-                f"The container registry '{self.name}' at {self.base_url} refused access ({error.code}); check {how}"
+                f"The container registry '{self.name}' at {self.base_url} refused access ({error.code}); check {how}",
+                status=error.code,
             )
         if error.code == 404:
-            return ContainerRegistryError(f"The container registry '{self.name}' has no {path} (404)")
+            return ContainerRegistryError(f"The container registry '{self.name}' has no {path} (404)", status=404)
         return ContainerRegistryError(
-            f"The container registry '{self.name}' at {self.base_url} answered {error.code} {error.reason} for {path}"
+            f"The container registry '{self.name}' at {self.base_url} answered {error.code} {error.reason} for {path}",
+            status=error.code,
         )
 
     def _authorize(self, challenge: str) -> str:
@@ -221,7 +224,7 @@ class DefaultContainerRegistry(BaseContainerRegistry):
         try:
             body, _ = self._get(f"/v2/{self._repository(repository)}/tags/list")
         except ContainerRegistryError as error:
-            if "(404)" in str(error):
+            if error.details.get("status") == 404:
                 raise ContainerRegistryError(
                     f"The container registry '{self.name}' has no repository '{repository}'; "
                     "list them with list_repositories()"

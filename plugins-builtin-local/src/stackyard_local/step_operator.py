@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -98,22 +96,24 @@ class LocalStepOperator(BaseStepOperator):
         return str(path)
 
     def problems(self) -> list[str]:
-        """What keeps this step operator from running a step here (empty if nothing)."""
+        """What keeps this step operator from running a step here (empty if nothing).
+
+        Bare texts: ``Stack.problems()`` puts ``step operator '<name>': `` before each, and so does ``launch``.
+        """
         found = []
-        where = f"step operator '{self.name}'"
         if self.python:
             path = self.interpreter()
             if not os.path.isfile(path) or not os.access(path, os.X_OK):
-                found.append(f"{where}: python '{self.python}' is not an executable interpreter or virtual "
+                found.append(f"python '{self.python}' is not an executable interpreter or virtual "
                              f"environment ({path} is missing or not executable); fix it with: stackyard "
                              f"step-operator update {self.name} --python=/path/to/venv")
         if (self.memory_limit or self.cpu_time_limit) and sys.platform == "win32":
-            found.append(f"{where}: memory_limit and cpu_time_limit need POSIX resource limits, which Windows "
+            found.append("memory_limit and cpu_time_limit need POSIX resource limits, which Windows "
                          f"lacks; remove them with: stackyard step-operator remove-attribute {self.name} "
                          "memory_limit cpu_time_limit")
         for key in self.environment:
             if not key or "=" in key or "\0" in key:
-                found.append(f"{where}: '{key}' cannot be an environment variable's name")
+                found.append(f"'{key}' cannot be an environment variable's name")
         return found
 
     def validate_stack(self, stack: Stack) -> list[str]:
@@ -122,25 +122,30 @@ class LocalStepOperator(BaseStepOperator):
     # -- running -----------------------------------------------------------------------
 
     def launch(self, pipeline_name: str, run_name: str, step_name: str, entrypoint: Sequence[str]) -> None:
+        import subprocess
+
         problems = self.problems()
         if problems:
-            raise StackyardError(problems[0])
+            raise StackyardError(f"step operator '{self.name}': {problems[0]}")
         python = self.interpreter()
         command = [python, *entrypoint[1:]] if entrypoint and entrypoint[0] == sys.executable else list(entrypoint)
         memory = parse_size(self.memory_limit) if self.memory_limit else 0
         if memory or self.cpu_time_limit:
             command = [python, "-c", _LIMITED, str(memory), str(self.cpu_time_limit or 0), *command]
         try:
-            process = subprocess.run(command, env=self._environment(python), check=False)
+            environment = self._environment(python)  # once: the interpreter check after a failure uses it too
+            process = subprocess.run(command, env=environment, check=False)
         except OSError as exc:
             raise StackyardError(f"Step operator '{self.name}' could not start {python}: {exc}") from None
         self._check_limits(step_name, process.returncode, entrypoint)
         if process.returncode != 0 and python != sys.executable:
-            self._check_interpreter(python, step_name)
+            self._check_interpreter(python, step_name, environment)
 
-    def _check_interpreter(self, python: str, step_name: str) -> None:
+    def _check_interpreter(self, python: str, step_name: str, environment: dict[str, str]) -> None:
         """After a failure in another interpreter: one clear error if it cannot import Stackyard at all."""
-        probe = subprocess.run([python, "-c", "import stackyard.pipelines.entrypoint"], env=self._environment(python),
+        import subprocess
+
+        probe = subprocess.run([python, "-c", "import stackyard.pipelines.entrypoint"], env=environment,
                                capture_output=True, text=True, check=False)
         if probe.returncode != 0:
             last = (probe.stderr.strip().splitlines() or ["no output"])[-1]
@@ -187,6 +192,8 @@ class LocalStepOperator(BaseStepOperator):
         """Turn a step that went past a limit into one clear error."""
         if returncode == 0 or not (self.memory_limit or self.cpu_time_limit):
             return
+        import signal
+
         killed = -returncode if returncode < 0 else None
         if self.cpu_time_limit and killed in (getattr(signal, "SIGXCPU", None), signal.SIGKILL):
             raise StepResourceLimitError(

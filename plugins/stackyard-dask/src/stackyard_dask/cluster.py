@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -87,6 +87,9 @@ def worker_resources(client: Client) -> list[dict[str, float]]:
     return [dict(worker.get("resources") or {}) for worker in info["workers"].values()]
 
 
-def offered(client: Client, resources: Mapping[str, float]) -> bool:
-    """Whether some worker of ``client``'s cluster offers at least ``resources`` (Dask would wait forever otherwise)."""
-    return any(all(worker.get(k, 0) >= v for k, v in resources.items()) for worker in worker_resources(client))
+def offered(workers: Iterable[Mapping[str, float]], resources: Mapping[str, float]) -> bool:
+    """Whether some of ``workers`` (each one's resources, see :func:`worker_resources`) offers at least ``resources``.
+
+    Dask would wait forever for a task no worker can take.
+    """
+    return any(all(worker.get(k, 0) >= v for k, v in resources.items()) for worker in workers)

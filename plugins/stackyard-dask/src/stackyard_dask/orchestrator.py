@@ -93,7 +93,8 @@ def run_on(client: Client, deployment: PipelineDeployment, *, ship_code: bool = 
     from stackyard_dask import shipping, tasks
     from stackyard_dask.cluster import DaskClusterError
 
-    _check_resources(client, deployment)
+    step_resources = {name: deployment.step_resources(name) for name in deployment.steps}
+    _check_resources(client, step_resources)
     token = uuid.uuid4().hex
     stop = f"stackyard-stop-{token}"
     # on every worker: a payload held by one worker only would draw every step to it (Dask places tasks by data)
@@ -103,14 +104,15 @@ def run_on(client: Client, deployment: PipelineDeployment, *, ship_code: bool = 
         upstream = [futures[u] for u in sorted(deployment.upstream_steps(name))]
         futures[name] = client.submit(
             tasks.run_step, token, payload, stop, name, *upstream,
-            key=f"stackyard-{name}-{token}", pure=False, resources=deployment.step_resources(name) or None,
+            key=f"stackyard-{name}-{token}", pure=False, resources=step_resources[name] or None,
         )
+    names = {future.key: name for name, future in futures.items()}
     failure: tasks.StepFailed | None = None
     try:
         for future in as_completed(list(futures.values()), loop=client.loop):
             if future.status == "finished":
                 continue
-            name = _name_of(future.key, token)
+            name = names[future.key]
             if future.status == "cancelled":  # e.g. the scheduler lost it
                 error: BaseException = DaskClusterError(f"Dask cancelled the task of step '{name}' before it ended.")
             else:
@@ -131,18 +133,19 @@ def run_on(client: Client, deployment: PipelineDeployment, *, ship_code: bool = 
         raise failure.original()  # its cause shows the traceback it had on the worker
 
 
-def _name_of(key: Any, token: str) -> str:
-    text = str(key)
-    return text[len("stackyard-"): -len(token) - 1] if text.endswith(token) else text
+def _check_resources(client: Client, step_resources: Mapping[str, Mapping[str, float]]) -> None:
+    """Every step's ``@step(resources=...)`` is offered by some worker, else an error naming it (Dask would wait forever).
 
+    ``step_resources`` maps each step's name to what it asks for, in the deployment's step order.
+    """
+    from stackyard_dask.cluster import DaskClusterError, offered, worker_resources
 
-def _check_resources(client: Client, deployment: PipelineDeployment) -> None:
-    """Every step's ``@step(resources=...)`` is offered by some worker, else an error naming it (Dask would wait forever)."""
-    from stackyard_dask.cluster import DaskClusterError, offered
-
-    for name in deployment.steps:
-        resources = deployment.step_resources(name)
-        if resources and not offered(client, resources):
+    asking = {name: resources for name, resources in step_resources.items() if resources}
+    if not asking:  # no step asks: no question to the scheduler
+        return
+    workers = worker_resources(client)  # once for the run, not once per step
+    for name, resources in asking.items():
+        if not offered(workers, resources):
             asked = ", ".join(f"{k}={v:g}" for k, v in resources.items())
             raise DaskClusterError(
                 f"Step '{name}' asks for resources {asked}, which no Dask worker offers; start workers with "

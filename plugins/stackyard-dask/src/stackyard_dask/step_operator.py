@@ -33,10 +33,10 @@ class DaskStepOperator(BaseStepOperator):
     connect_timeout: float = attrs.field(default=10.0, metadata={"doc": "seconds to wait for the scheduler"})
 
     def launch(self, pipeline_name: str, run_name: str, step_name: str, entrypoint: Sequence[str]) -> None:
-        from stackyard_dask.cluster import DaskClusterError, connect, offered
+        from stackyard_dask.cluster import DaskClusterError, connect, offered, worker_resources
 
         with connect(self.address, n_workers=1, worker_resources=self.resources, timeout=self.connect_timeout) as client:
-            if self.resources and not offered(client, self.resources):
+            if self.resources and not offered(worker_resources(client), self.resources):
                 raise DaskClusterError(
                     f"Step operator '{self.name}' asks for resources {self.resources}, which no Dask worker offers; "
                     "start workers with `dask worker ADDRESS --resources ...` or change its resources."

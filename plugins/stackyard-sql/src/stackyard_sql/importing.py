@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -12,15 +11,11 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
 
-def _dump(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, default=str, sort_keys=True)
-
-
 def import_bundle(conn: Connection, bundle: Mapping[str, Any]) -> bool:
     """Insert the run of ``bundle`` (see ``stackyard.metadata_stores.copy.export_run``); ``False`` if already here."""
     from sqlalchemy import select
 
-    from stackyard_sql.metadata_store import _insert_ignore
+    from stackyard_sql.metadata_store import _dump, _insert_ignore, _json
     from stackyard_sql.schema import artifacts, pipelines, run_metadata, runs, step_artifacts, steps
 
     run = bundle["run"]
@@ -36,17 +31,17 @@ def import_bundle(conn: Connection, bundle: Mapping[str, Any]) -> bool:
     pipeline_id = conn.execute(select(pipelines.c.id).where(pipelines.c.name == pipeline["name"])).scalar_one()
     conn.execute(runs.insert().values(
         id=run["id"], pipeline_id=pipeline_id, name=run["name"], status=run["status"], started=run["started"],
-        ended=run.get("ended"), stack=_dump(run.get("stack") or {}),
-        runtime_configuration=_dump(run.get("runtime_configuration") or {}), parameters=_dump(run.get("parameters") or {}),
-        error=run.get("error"), owner=None if run.get("owner") is None else _dump(run["owner"]),
+        ended=run.get("ended"), stack=_json(run.get("stack") or {}),
+        runtime_configuration=_json(run.get("runtime_configuration") or {}), parameters=_json(run.get("parameters") or {}),
+        error=run.get("error"), owner=None if run.get("owner") is None else _json(run["owner"]),
         heartbeat=run.get("heartbeat"),
     ))
     if bundle["steps"]:
         conn.execute(steps.insert(), [
             {
                 "id": s["id"], "run_id": run["id"], "name": s["name"], "status": s["status"], "started": s.get("started"),
-                "ended": s.get("ended"), "parameters": _dump(s.get("parameters") or {}),
-                "upstream": _dump(s.get("upstream") or []), "cache_key": s.get("cache_key"),
+                "ended": s.get("ended"), "parameters": _json(s.get("parameters") or {}),
+                "upstream": _json(s.get("upstream") or []), "cache_key": s.get("cache_key"),
                 "cached_from": s.get("cached_from"), "error": s.get("error"), "attempts": s.get("attempts") or 1,
                 "logs_uri": s.get("logs_uri"),
             }
@@ -56,7 +51,7 @@ def import_bundle(conn: Connection, bundle: Mapping[str, Any]) -> bool:
         _insert_ignore(conn, artifacts, {
             "id": a["id"], "uri": a["uri"], "data_type": a.get("data_type"), "materializer": a.get("materializer"),
             "producer_step_id": a.get("producer_step_id"), "size": a.get("size"), "content_hash": a.get("content_hash"),
-            "created": a.get("created") or run["started"], "extra": _dump(a.get("extra") or {}),
+            "created": a.get("created") or run["started"], "extra": _json(a.get("extra") or {}),
         })
     if bundle["edges"]:
         conn.execute(step_artifacts.insert(), [
@@ -64,11 +59,7 @@ def import_bundle(conn: Connection, bundle: Mapping[str, Any]) -> bool:
         ])
     if bundle["metadata"]:
         conn.execute(run_metadata.insert(), [
-            {"run_id": run["id"], "step_id": m.get("step_id") or "", "key": m["key"], "value": _dump_value(m["value"])}
+            {"run_id": run["id"], "step_id": m.get("step_id") or "", "key": m["key"], "value": _dump(m["value"])}
             for m in bundle["metadata"]
         ])
     return True
-
-
-def _dump_value(value: Any) -> str:
-    return json.dumps(value, default=str, sort_keys=True)

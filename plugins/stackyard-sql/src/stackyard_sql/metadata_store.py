@@ -466,7 +466,8 @@ def _dump(value: Any) -> str:
     return json.dumps(value, default=str, sort_keys=True)
 
 
-def _json(value: str | Mapping[str, Any]) -> str:
+def _json(value: Any) -> str:
+    """``value`` as JSON text (text already JSON passes through)."""
     return value if isinstance(value, str) else _dump(value)
 
 
