@@ -97,8 +97,9 @@ def test_a_step_runs_in_another_venv_with_its_own_environment(stack: Stack, othe
 
 def test_a_missing_interpreter_is_refused_before_the_run(stack: Stack, tmp_path: Path) -> None:
     operator = LocalStepOperator(name="isolated", python=str(tmp_path / "no-such-venv"))
-    with pytest.raises(StackValidationError, match="python '.*no-such-venv' is not an executable interpreter"):
+    with pytest.raises(StackValidationError, match="python '.*no-such-venv' is not an executable interpreter") as caught:
         report().run(stack=with_operator(stack, operator), run_name="refused")
+    assert str(caught.value).count("step operator 'isolated'") == 1  # named once, by the stack
     assert Repository().get_pipelines() == []
 
 
