@@ -138,6 +138,18 @@ def with_references(component: StackComponent) -> StackComponent:
     return twin
 
 
+def reduce_with_references(obj: object) -> Any:
+    """For a pickler's ``reducer_override``: a component whose secrets were resolved pickles as its
+    :func:`with_references` twin, so no secret value is written; anything else gives ``NotImplemented``."""
+    import pickle
+
+    from stackyard.stack.stack_component import StackComponent
+
+    if isinstance(obj, StackComponent) and is_resolved(obj):
+        return with_references(obj).__reduce_ex__(pickle.HIGHEST_PROTOCOL)
+    return NotImplemented
+
+
 def _lookup(manager: BaseSecretsManager | None) -> SecretLookup:
     cache: dict[str, dict[str, str]] = {}
 

@@ -103,6 +103,15 @@ class PipelineDeployment:
         """What step ``name`` asked for with ``@step(resources=...)`` (empty: nothing said)."""
         return dict(self.pipeline.graph[name].step.resources)
 
+    def resolve_secrets_here(self) -> None:
+        """In a process this deployment was sent to (its components hold secret references, as stored):
+        resolve the stack's secrets here and point every component at that stack, as the run's own process does."""
+        from stackyard.secrets import resolve_stack_secrets
+
+        self.stack = resolve_stack_secrets(self.stack)
+        for component in self.stack:
+            object.__setattr__(component, "_stack", self.stack)
+
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_outputs"] = {}

@@ -71,12 +71,9 @@ class _ReferencesOnly(pickle.Pickler):
     """Pickles components whose secrets were resolved as they were stored: with their references."""
 
     def reducer_override(self, obj: Any) -> Any:
-        from stackyard.secrets import is_resolved, with_references
-        from stackyard.stack.stack_component import StackComponent
+        from stackyard.secrets import reduce_with_references
 
-        if isinstance(obj, StackComponent) and is_resolved(obj):
-            return with_references(obj).__reduce_ex__(pickle.HIGHEST_PROTOCOL)
-        return NotImplemented
+        return reduce_with_references(obj)
 
 
 def read_result(store: BaseArtifactStore, folder: str) -> dict[str, Any]:
@@ -97,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--secrets-manager", help="the stack's secrets manager's record, as JSON, to resolve references")
     args = parser.parse_args(argv)
     from stackyard.repository import Repository
-    from stackyard.secrets import resolve_component, resolve_stack_secrets
+    from stackyard.secrets import resolve_component
 
     repo = Repository()
     manager = repo.build_component(json.loads(args.secrets_manager)) if args.secrets_manager else None
@@ -105,9 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with store.open(args.payload, "rb") as file:
         payload = pickle.load(file)  # noqa: S301 - written by this run's own orchestrating process
     deployment: PipelineDeployment = payload["deployment"]
-    deployment.stack = resolve_stack_secrets(deployment.stack)  # the payload holds references only
-    for component in deployment.stack:
-        object.__setattr__(component, "_stack", deployment.stack)
+    deployment.resolve_secrets_here()  # the payload holds references only
     folder = args.payload.rsplit("/", 1)[0]
     from stackyard.pipelines.step_logs import capture
 

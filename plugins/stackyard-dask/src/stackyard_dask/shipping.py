@@ -91,11 +91,9 @@ class _Pickler(_pickler_base()):  # type: ignore[misc]
     def reducer_override(self, obj: Any) -> Any:
         from stackyard.pipelines.pipeline import Pipeline
         from stackyard.pipelines.step import Step
-        from stackyard.secrets import is_resolved, with_references
-        from stackyard.stack.stack_component import StackComponent
+        from stackyard.secrets import reduce_with_references
 
         if isinstance(obj, (Step, Pipeline)) and obj.entrypoint.__module__ in self.shipped:
             return _restore, (type(obj), dict(obj.__dict__))
-        if isinstance(obj, StackComponent) and is_resolved(obj):
-            return with_references(obj).__reduce_ex__(pickle.HIGHEST_PROTOCOL)
-        return super().reducer_override(obj)
+        reduced = reduce_with_references(obj)
+        return reduced if reduced is not NotImplemented else super().reducer_override(obj)

@@ -92,13 +92,10 @@ def _deployment(token: str, payload: bytes) -> PipelineDeployment:
     with _lock:
         deployment = _deployments.get(token)
         if deployment is None:
-            from stackyard.secrets import resolve_stack_secrets
             from stackyard_dask.shipping import loads
 
             deployment = loads(payload)
-            deployment.stack = resolve_stack_secrets(deployment.stack)  # the payload holds references only
-            for component in deployment.stack:
-                object.__setattr__(component, "_stack", deployment.stack)
+            deployment.resolve_secrets_here()  # the payload holds references only
             _deployments[token] = deployment
         return deployment
 
