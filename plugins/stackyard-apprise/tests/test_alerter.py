@@ -146,6 +146,14 @@ def test_apprise_logs_never_show_the_urls_secret_parts(empty_inbox, tmp_path: Pa
     assert "tok-4a7e19c2" not in caplog.text and PASSWORD not in caplog.text
 
 
+def test_urls_joined_as_apprise_allows_are_redacted_as_apprise_splits_them(empty_inbox, tmp_path: Path, caplog) -> None:
+    caplog.set_level(logging.DEBUG)
+    urls = f"{empty_inbox.url('tok-1f2e3d4c')};{empty_inbox.url('tok-9a8b7c6d')}"  # ';' joins URLs for Apprise too
+    resolved(urls, tmp_path).post("hello")
+    assert len(empty_inbox.take()) == 2
+    assert "tok-1f2e3d4c" not in caplog.text and "tok-9a8b7c6d" not in caplog.text
+
+
 def test_importing_the_plugin_does_not_import_apprise(stackyard_config: Path) -> None:
     loaded = modules_imported_by(
         "import stackyard_apprise.plugin\n"

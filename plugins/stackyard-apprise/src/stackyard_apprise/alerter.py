@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar
 
 from stackyard import SecretField
@@ -36,18 +35,19 @@ class AppriseAlerter(BaseAlerter):
 
     def post(self, message: str) -> bool:
         """Send ``message`` to every URL; return whether all of them took it."""
-        with _redacting(self.urls):
-            return bool(self._client().notify(body=message, title=self.title))
+        from apprise.utils.parse import parse_urls  # imported when a message is sent, never when flavors are listed
+
+        urls = parse_urls(self.urls)  # split once, as Apprise splits them: the redaction covers what it sends to
+        with _redacting(urls):
+            return bool(self._client(urls).notify(body=message, title=self.title))
 
     def ask(self, question: str) -> bool:
         raise NotImplementedError("The apprise alerter only sends messages; it cannot receive answers. Use post().")
 
-    def _client(self) -> Any:
+    def _client(self, urls: list[str]) -> Any:
         """An ``apprise.Apprise`` holding every URL; :class:`AppriseURLError` if one is not a service URL."""
-        import apprise  # imported when a message is sent, never when flavors are listed
-        from apprise.utils.parse import parse_urls
+        import apprise
 
-        urls = parse_urls(self.urls)
         client = apprise.Apprise()
         bad = sum(1 for url in urls if not client.add(url))
         if bad or not urls:
@@ -60,7 +60,7 @@ class AppriseAlerter(BaseAlerter):
         return client
 
 
-def secret_parts(urls: str) -> set[str]:
+def secret_parts(urls: Iterable[str]) -> set[str]:
     """The pieces of ``urls`` that may be credentials: whole URLs, user info, hosts without a dot, path parts, query values.
 
     Apprise masks passwords in its own log lines, but not tokens that its
@@ -70,7 +70,7 @@ def secret_parts(urls: str) -> set[str]:
     from urllib.parse import parse_qsl, urlsplit
 
     parts: set[str] = set()
-    for url in re.split(r"[\s,]+", urls):
+    for url in urls:
         if not url:
             continue
         parts.add(url)
@@ -104,7 +104,7 @@ class _Redact(logging.Filter):
 
 
 @contextlib.contextmanager
-def _redacting(urls: str) -> Iterator[None]:
+def _redacting(urls: Iterable[str]) -> Iterator[None]:
     """While Apprise runs, every line it (or its HTTP client) logs has the URLs' secret parts replaced by ``****``."""
     redact = _Redact(secret_parts(urls))
     loggers = [logging.getLogger(name) for name in _LOGGERS]
